@@ -1,0 +1,1 @@
+"""The ``credo`` command line: server commands and the ``aws configure`` family."""

@@ -1,0 +1,196 @@
+"""Every error credo answers with, one class per AWS error code.
+
+The tree::
+
+    AwsError                      code, HTTP status, sender/receiver fault, message
+    ├── (protocol)   InvalidAction, MissingAction, ValidationError, MissingParameter,
+    │                InvalidParameterValue, InvalidParameterCombination, MalformedQueryString
+    ├── (signature)  MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId,
+    │                SignatureDoesNotMatch, ExpiredToken, AccessDenied
+    ├── (IAM)        NoSuchEntity, EntityAlreadyExists, DeleteConflict, LimitExceeded,
+    │                InvalidInput, MalformedPolicyDocument, PasswordPolicyViolation, ...
+    └── ServiceFailure            the only 500: something broke on our side
+
+Errors are raised where they are found and rendered once, in ``credo.protocol.xml``.
+Messages never carry a secret.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class AwsError(Exception):
+    """An error answered to the client in AWS's Query-protocol error format."""
+
+    code: ClassVar[str] = "InternalFailure"
+    status: ClassVar[int] = 400
+    sender_fault: ClassVar[bool] = True
+    default_message: ClassVar[str] = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+# --- protocol -------------------------------------------------------------------------------
+
+
+class InvalidAction(AwsError):
+    code = "InvalidAction"
+
+
+class MissingAction(AwsError):
+    code = "MissingAction"
+    default_message = "Missing Action"
+
+
+class ValidationError(AwsError):
+    code = "ValidationError"
+
+
+class MissingParameter(AwsError):
+    code = "MissingParameter"
+
+
+class InvalidParameterValue(AwsError):
+    code = "InvalidParameterValue"
+
+
+class InvalidParameterCombination(AwsError):
+    code = "InvalidParameterCombination"
+
+
+class MalformedQueryString(AwsError):
+    code = "MalformedQueryString"
+    status = 404
+
+
+# --- signature and identity -----------------------------------------------------------------
+
+
+class MissingAuthenticationToken(AwsError):
+    code = "MissingAuthenticationToken"
+    status = 403
+    default_message = "Request is missing Authentication Token"
+
+
+class IncompleteSignature(AwsError):
+    code = "IncompleteSignature"
+    status = 403
+
+
+class InvalidClientTokenId(AwsError):
+    code = "InvalidClientTokenId"
+    status = 403
+    default_message = "The security token included in the request is invalid."
+
+
+class SignatureDoesNotMatch(AwsError):
+    code = "SignatureDoesNotMatch"
+    status = 403
+    default_message = (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. "
+        "Consult the service documentation for details."
+    )
+
+
+class ExpiredToken(AwsError):
+    code = "ExpiredToken"
+    status = 403
+    default_message = "The security token included in the request is expired"
+
+
+class AccessDenied(AwsError):
+    code = "AccessDenied"
+    status = 403
+
+
+# --- IAM and STS ----------------------------------------------------------------------------
+
+
+class NoSuchEntity(AwsError):
+    code = "NoSuchEntity"
+    status = 404
+
+
+class EntityAlreadyExists(AwsError):
+    code = "EntityAlreadyExists"
+    status = 409
+
+
+class DeleteConflict(AwsError):
+    code = "DeleteConflict"
+    status = 409
+
+
+class LimitExceeded(AwsError):
+    code = "LimitExceeded"
+    status = 409
+
+
+class InvalidInput(AwsError):
+    code = "InvalidInput"
+
+
+class MalformedPolicyDocument(AwsError):
+    code = "MalformedPolicyDocument"
+
+
+class PasswordPolicyViolation(AwsError):
+    code = "PasswordPolicyViolation"
+
+
+class EntityTemporarilyUnmodifiable(AwsError):
+    code = "EntityTemporarilyUnmodifiable"
+    status = 409
+
+
+class InvalidAuthenticationCode(AwsError):
+    code = "InvalidAuthenticationCode"
+    status = 403
+
+
+class PackedPolicyTooLarge(AwsError):
+    code = "PackedPolicyTooLarge"
+
+
+class RegionDisabled(AwsError):
+    code = "RegionDisabledException"
+    status = 403
+
+
+class ConcurrentModification(AwsError):
+    code = "ConcurrentModification"
+    status = 409
+
+
+class UnmodifiableEntity(AwsError):
+    code = "UnmodifiableEntity"
+
+
+class ReportNotPresent(AwsError):
+    code = "ReportNotPresent"
+    status = 410
+
+
+class CredentialReportExpired(AwsError):
+    code = "ReportExpired"
+    status = 410
+
+
+class InvalidAuthorizationMessage(AwsError):
+    code = "InvalidAuthorizationMessageException"
+
+
+class ServiceFailure(AwsError):
+    """Our fault, never the client's; the message never carries internal details."""
+
+    code = "ServiceFailure"
+    status = 500
+    sender_fault = False
+    default_message = "An internal error occurred. Please try again later."
