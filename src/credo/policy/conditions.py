@@ -1,0 +1,231 @@
+"""Condition operators, compiled once per policy into predicates over the request context.
+
+The context maps lowercased keys to tuples of values. For one key, a policy's values are
+ORed; for a negated operator (``StringNotEquals``, ``NotIpAddress``, ``ArnNotLike``...) the
+request value must match none of them. A key missing from the context makes plain operators
+false and negated ones true (AWS: "If the policy condition requires that the key is not
+matched ... and the right key is not present, the condition is true"); ``...IfExists`` makes
+it true; ``ForAllValues:`` is true and ``ForAnyValue:`` false on a missing or empty key.
+``Null: true`` holds when the key is absent. A policy value whose variable cannot be resolved
+makes its condition false.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import functools
+import ipaddress
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from credo.errors import MalformedPolicyDocument
+from credo.policy.matching import any_of, arn_source, glob_source
+from credo.policy.variables import Part, Resolved, Variable, has_variables, parse_template, resolve
+
+Context = Mapping[str, tuple[str, ...]]
+Predicate = Callable[[str], bool]
+_Compare = Callable[[float, float], bool]
+
+_COMPARE: dict[str, _Compare] = {
+    "equals": operator.eq,
+    "lessthan": operator.lt,
+    "lessthanequals": operator.le,
+    "greaterthan": operator.gt,
+    "greaterthanequals": operator.ge,
+}
+
+# lowercased base operator -> (family, negated)
+OPERATORS: dict[str, tuple[str, bool]] = {
+    "stringequals": ("string", False),
+    "stringnotequals": ("string", True),
+    "stringequalsignorecase": ("istring", False),
+    "stringnotequalsignorecase": ("istring", True),
+    "stringlike": ("like", False),
+    "stringnotlike": ("like", True),
+    "bool": ("bool", False),
+    "binaryequals": ("binary", False),
+    "ipaddress": ("ip", False),
+    "notipaddress": ("ip", True),
+    "arnequals": ("arn", False),
+    "arnlike": ("arn", False),
+    "arnnotequals": ("arn", True),
+    "arnnotlike": ("arn", True),
+    "numericnotequals": ("numeric:equals", True),
+    "datenotequals": ("date:equals", True),
+}
+for _name in _COMPARE:
+    OPERATORS["numeric" + _name] = ("numeric:" + _name, False)
+    OPERATORS["date" + _name] = ("date:" + _name, False)
+
+# Families whose values may contain policy variables (string and ARN comparisons).
+_TEMPLATED = frozenset({"string", "istring", "like", "arn"})
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _date(text: str) -> float | None:
+    seconds = _number(text)
+    if seconds is not None:
+        return seconds
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.timestamp()
+
+
+def _binary(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.split("/", 1)[0])
+    except ValueError:
+        return None
+
+
+def _text(parts: Resolved) -> str:
+    return "".join(p if isinstance(p, str) else p.text for p in parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def predicate(family: str, values: tuple[Resolved, ...]) -> Predicate:
+    """Whether one request value matches any of the policy ``values`` (the positive operator)."""
+    if family == "string":
+        return frozenset(_text(v) for v in values).__contains__
+    if family == "istring":
+        folded = frozenset(_text(v).casefold() for v in values)
+        return lambda c: c.casefold() in folded
+    if family == "like":
+        like = any_of(glob_source(v) for v in values)
+        return lambda c: like.fullmatch(c) is not None
+    if family == "arn":
+        arn = any_of(arn_source(v) for v in values)
+        return lambda c: arn.fullmatch(c) is not None
+    if family == "bool":
+        truth = frozenset(_text(v).lower() for v in values)
+        return lambda c: c.lower() in truth
+    if family == "binary":
+        blobs = frozenset(b for b in (_binary(_text(v)) for v in values) if b is not None)
+        return lambda c: _binary(c) in blobs
+    if family == "ip":
+        nets = []
+        for v in values:
+            try:
+                nets.append(ipaddress.ip_network(_text(v), strict=False))
+            except ValueError:
+                continue
+        return lambda c: (a := _ip(c)) is not None and any(a in n for n in nets)
+    kind, _, name = family.partition(":")
+    convert = _number if kind == "numeric" else _date
+    compare = _COMPARE[name]
+    bounds = [b for b in (convert(_text(v)) for v in values) if b is not None]
+    return lambda c: (x := convert(c)) is not None and any(compare(x, b) for b in bounds)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Condition:
+    """One ``operator: {key: values}`` test. ``check`` takes the normalized request context."""
+
+    operator: str
+    key: str  # lowercased
+    key_name: str  # as written
+    variable_keys: tuple[tuple[str, str], ...]  # (lowercased, as written) of ${...} in values
+    check: Callable[[Context], bool]
+
+
+def _split_operator(name: str) -> tuple[str, str, bool] | None:
+    """``(set_prefix, base, if_exists)`` for a known operator name, else ``None``."""
+    lowered = name.lower()
+    prefix = ""
+    for candidate in ("forallvalues:", "foranyvalue:"):
+        if lowered.startswith(candidate):
+            prefix, lowered = candidate[:-1], lowered[len(candidate) :]
+    if lowered == "null":
+        return None if prefix else (prefix, "null", False)
+    if_exists = lowered.endswith("ifexists")
+    base = lowered[: -len("ifexists")] if if_exists else lowered
+    return (prefix, base, if_exists) if base in OPERATORS else None
+
+
+def _scalar(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def compile_condition(operator_name: str, key: str, raw: object, *, variables: bool, where: str) -> Condition:
+    """Compile one condition; raise MalformedPolicyDocument if the operator or values are invalid."""
+    split = _split_operator(operator_name)
+    if split is None:
+        raise MalformedPolicyDocument(f"Invalid Condition type : {operator_name} ({where})")
+    prefix, base, if_exists = split
+    items: Sequence[object] = raw if isinstance(raw, list) else [raw]
+    texts = [_scalar(v) for v in items]
+    if any(t is None for t in texts):
+        raise MalformedPolicyDocument(
+            f"Syntax errors in policy. Invalid value for condition key {key} ({where})"
+        )
+    lkey = key.lower()
+    if base == "null":
+        wanted = frozenset(t.lower() for t in texts if t is not None)
+
+        def null_check(ctx: Context) -> bool:
+            present = bool(ctx.get(lkey))
+            return (not present and "true" in wanted) or (present and "false" in wanted)
+
+        return Condition(operator_name, lkey, key, (), null_check)
+
+    family, negated = OPERATORS[base]
+    parsed: tuple[tuple[Part, ...], ...] = tuple(
+        parse_template(t) if variables and family in _TEMPLATED else (t,) for t in texts if t is not None
+    )
+    templated = any(has_variables(p) for p in parsed)
+    var_keys = tuple((p.key, p.name) for parts in parsed for p in parts if isinstance(p, Variable))
+    static = None if templated else predicate(family, parsed)
+
+    if prefix == "forallvalues":
+        missing_result, mode = True, "all"
+    elif prefix == "foranyvalue":
+        missing_result, mode = False, "any"
+    else:
+        missing_result, mode = (True if if_exists else negated), "one"
+
+    def check(ctx: Context) -> bool:
+        values = ctx.get(lkey)
+        if not values:
+            return missing_result
+        if static is not None:
+            matches = static
+        else:
+            resolved = tuple(resolve(p, ctx) for p in parsed)
+            if any(r is None for r in resolved):
+                return False
+            matches = predicate(family, resolved)
+        if mode == "one":
+            if len(values) == 1:
+                return matches(values[0]) is not negated
+            return any(matches(v) for v in values) is not negated
+        if mode == "all":
+            return all(matches(v) is not negated for v in values)
+        return any(matches(v) is not negated for v in values)
+
+    return Condition(operator_name, lkey, key, var_keys, check)
