@@ -1,0 +1,1 @@
+"""Who is calling: an access key (and later a session token) resolved to a Principal."""

@@ -1,0 +1,89 @@
+"""Access key id → secret and Principal, cached in memory and dropped whenever the store changes.
+
+``Store.changed()`` sees writes from every process sharing the store, so deactivating or
+deleting a key refuses it on the very next request everywhere.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from credo import arn
+from credo.auth.principal import Principal
+from credo.errors import InvalidClientTokenId
+from credo.keyring import Keyring, Sealed
+from credo.store.db import Store
+from credo.store.schema import access_keys, users
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    """A verified-to-exist, active key: its secret (to check the signature) and its owner."""
+
+    secret: str
+    principal: Principal
+
+
+class CredentialResolver:
+    """Resolves access key ids for signature checks, with a cache kept fresh by the store."""
+
+    def __init__(self, store: Store, keyring: Keyring) -> None:
+        self._store = store
+        self._keyring = keyring
+        self._cache: dict[str, ResolvedKey | None] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, access_key_id: str, session_token: str | None) -> ResolvedKey:
+        """The active key ``access_key_id``; ``InvalidClientTokenId`` for unknown or inactive keys."""
+        if self._store.changed():
+            with self._lock:
+                self._cache.clear()
+        try:
+            found = self._cache[access_key_id]
+        except KeyError:
+            found = self._load(access_key_id)
+            with self._lock:
+                if len(self._cache) > 100_000:
+                    self._cache.clear()
+                self._cache[access_key_id] = found
+        if found is None or session_token is not None:
+            # Long-term keys never come with a token; a token names a temporary key instead.
+            raise InvalidClientTokenId()
+        return found
+
+    def _load(self, access_key_id: str) -> ResolvedKey | None:
+        query = (
+            select(access_keys, users.c.name, users.c.path)
+            .select_from(access_keys.outerjoin(users, users.c.id == access_keys.c.user_id))
+            .where(access_keys.c.id == access_key_id)
+        )
+        with self._store.read() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None or not row["active"]:
+            return None
+        secret = self._keyring.open(
+            Sealed(row["secret_key_id"], row["secret_sealed"]), access_key_id.encode()
+        )
+        account_id = row["account_id"]
+        if row["user_id"] is None:
+            principal = Principal(
+                account_id=account_id,
+                kind="root",
+                arn=arn.root_arn(account_id),
+                user_id=account_id,
+                user_name=None,
+                access_key_id=access_key_id,
+            )
+        else:
+            principal = Principal(
+                account_id=account_id,
+                kind="user",
+                arn=arn.iam_arn(account_id, "user", row["path"], row["name"]),
+                user_id=row["user_id"],
+                user_name=row["name"],
+                access_key_id=access_key_id,
+            )
+        return ResolvedKey(secret.decode(), principal)

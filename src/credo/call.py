@@ -1,0 +1,58 @@
+"""What a domain operation receives: the decoded parameters, the caller, and the services.
+
+Domain modules (``iam/``, ``sts/``) export ``OPERATIONS: dict[str, Operation]``; the server
+looks actions up there. Handlers are plain functions from ``Call`` to a result mapping
+shaped like the operation's output in the botocore model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from credo.auth.credentials import CredentialResolver
+from credo.auth.key_usage import KeyUsage
+from credo.auth.principal import Principal
+from credo.clock import Clock
+from credo.keyring import Keyring
+from credo.settings import Settings
+from credo.store.db import Store
+
+
+@dataclass
+class Services:
+    """The long-lived parts one server process shares between requests."""
+
+    settings: Settings
+    store: Store
+    keyring: Keyring
+    clock: Clock
+    credentials: CredentialResolver
+    usage: KeyUsage
+
+
+@dataclass(frozen=True)
+class Call:
+    """One authenticated API call."""
+
+    action: str
+    params: Mapping[str, Any]
+    principal: Principal
+    services: Services
+    request_id: str
+    region: str
+    source_ip: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Result = Mapping[str, Any]
+Handler = Callable[[Call], Result]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A handler, and whether it touches the store (pure ones run inline on the event loop)."""
+
+    handler: Handler
+    uses_store: bool = True

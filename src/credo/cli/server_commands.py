@@ -1,0 +1,183 @@
+"""``credo serve``, ``credo init`` and ``credo db upgrade``: the server side of the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from credo.settings import Settings
+
+_store_options = [
+    click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where SQLite and master.key live.",
+    ),
+    click.option(
+        "--database-url",
+        help="SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite in the data dir).",
+    ),
+]
+
+
+def store_options(function: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(_store_options):
+        function = option(function)
+    return function
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings.from_environment().with_overrides(**overrides)
+
+
+def _credentials_banner(settings: Settings, account_id: str, key_id: str, secret: str) -> str:
+    endpoint = settings.endpoint_url
+    return f"""
+Root credentials for account {account_id} (shown once; store them now):
+  AWS_ACCESS_KEY_ID={key_id}
+  AWS_SECRET_ACCESS_KEY={secret}
+
+Paste into ~/.aws/credentials:
+  [credo]
+  aws_access_key_id = {key_id}
+  aws_secret_access_key = {secret}
+and into ~/.aws/config:
+  [profile credo]
+  region = us-east-1
+  endpoint_url = {endpoint}
+then: aws --profile credo sts get-caller-identity
+"""
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 7300).")
+@store_options
+@click.option(
+    "--dev", is_flag=True, default=None, help="Throwaway store, account 123456789012, keys test/test."
+)
+def serve(
+    host: str | None, port: int | None, data_dir: Path | None, database_url: str | None, dev: bool | None
+) -> None:
+    """Run the IAM and STS endpoint."""
+    import uvicorn
+
+    from credo.iam.accounts import BootstrapError
+    from credo.server.app import create_app
+    from credo.server.bootstrap import effective_settings, open_services
+
+    settings = effective_settings(
+        _settings(host=host, port=port, data_dir=data_dir, database_url=database_url, dev=dev)
+    )
+    try:
+        services, created = open_services(settings)
+    except BootstrapError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"credo listening on {settings.endpoint_url} (IAM and STS at /)")
+    click.echo(f"store: {_redacted(settings.effective_database_url)}")
+    if settings.dev:
+        click.echo(
+            f"dev mode: account {settings.account_id}, root keys "
+            f"{settings.root_access_key_id} / {'*' * len(settings.root_secret_access_key or '')}; "
+            "POST /_credo/reset wipes all state"
+        )
+    elif created is not None and created.generated:
+        click.echo(
+            _credentials_banner(
+                settings, created.account_id, created.access_key_id, created.secret_access_key
+            )
+        )
+    elif created is not None:
+        click.echo(f"account {created.account_id} created with the root key from CREDO_ROOT_ACCESS_KEY_ID")
+    else:
+        click.echo("credentials: the root access key printed when this store was first started")
+    uvicorn.run(
+        create_app(services),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+        lifespan="on",
+    )
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command()
+@store_options
+@click.option("--account-id", help="12-digit id of the first account (random by default).")
+@click.option("--email", help="The root user's email address.")
+@click.option("--password", help="The root user's console password (prompted when --prompt-password).")
+@click.option("--prompt-password", is_flag=True, help="Ask for the root user's console password.")
+def init(
+    data_dir: Path | None,
+    database_url: str | None,
+    account_id: str | None,
+    email: str | None,
+    password: str | None,
+    prompt_password: bool,
+) -> None:
+    """Create the store and its first account explicitly, and print the root credentials once."""
+    from sqlalchemy import update
+
+    from credo.iam.accounts import BootstrapError
+    from credo.passwords import hash_password
+    from credo.server.bootstrap import open_services
+    from credo.store.schema import accounts
+
+    if prompt_password:
+        password = click.prompt("Root console password", hide_input=True, confirmation_prompt=True)
+    settings = _settings(data_dir=data_dir, database_url=database_url, account_id=account_id)
+    try:
+        services, created = open_services(settings)
+    except BootstrapError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        if created is None:
+            raise click.ClickException("this store already has an account; nothing was changed")
+        if email or password:
+            with services.store.write() as conn:
+                conn.execute(
+                    update(accounts)
+                    .where(accounts.c.id == created.account_id)
+                    .values(email=email, root_password_hash=hash_password(password) if password else None)
+                )
+        if created.generated:
+            click.echo(
+                _credentials_banner(
+                    settings, created.account_id, created.access_key_id, created.secret_access_key
+                )
+            )
+        else:
+            click.echo(
+                f"account {created.account_id} created with the root key from CREDO_ROOT_ACCESS_KEY_ID"
+            )
+    finally:
+        services.store.dispose()
+
+
+@click.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+@store_options
+def upgrade(data_dir: Path | None, database_url: str | None) -> None:
+    """Apply all pending schema migrations."""
+    from credo.store.db import Store
+    from credo.store.migrate import upgrade as run_upgrade
+
+    store = Store(_settings(data_dir=data_dir, database_url=database_url).effective_database_url)
+    try:
+        run_upgrade(store)
+    finally:
+        store.dispose()
+    click.echo("database is at the newest schema")

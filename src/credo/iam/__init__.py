@@ -1,0 +1,1 @@
+"""IAM's domain services: one module per aggregate."""

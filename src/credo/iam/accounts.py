@@ -1,0 +1,78 @@
+"""Accounts and their root users: the bootstrap on first start, and ``credo init``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from credo import ids
+from credo.iam.access_keys import store_access_key
+from credo.keyring import Keyring
+from credo.store.schema import accounts, metadata, store_epoch
+
+_ROOT_KEY_ID = re.compile(r"[\x21-\x7e]{3,128}")
+_ROOT_SECRET = re.compile(r"[\x20-\x7e]{4,128}")
+
+
+class BootstrapError(ValueError):
+    """A configured account id or root key pair breaks the rules."""
+
+
+@dataclass(frozen=True)
+class RootCredentials:
+    """A new account and its root key; ``generated`` says whether credo made the key up (print it once)."""
+
+    account_id: str
+    access_key_id: str
+    secret_access_key: str
+    generated: bool
+
+
+def check_root_key_pair(key_id: str | None, secret: str | None) -> None:
+    """MinIO-style rules: an id of 3–128 printable characters without spaces, a secret of 4–128."""
+    if (key_id is None) != (secret is None):
+        raise BootstrapError("CREDO_ROOT_ACCESS_KEY_ID and CREDO_ROOT_SECRET_ACCESS_KEY must be set together")
+    if key_id is not None and not _ROOT_KEY_ID.fullmatch(key_id):
+        raise BootstrapError("the root access key id must be 3-128 printable characters without spaces")
+    if secret is not None and not _ROOT_SECRET.fullmatch(secret):
+        raise BootstrapError("the root secret access key must be 4-128 printable characters")
+
+
+def has_accounts(conn: Connection) -> bool:
+    return bool(conn.execute(select(func.count()).select_from(accounts)).scalar_one())
+
+
+def create_account(
+    conn: Connection,
+    keyring: Keyring,
+    now: datetime,
+    *,
+    account_id: str | None = None,
+    email: str | None = None,
+    root_access_key_id: str | None = None,
+    root_secret_access_key: str | None = None,
+) -> RootCredentials:
+    """An account whose root user has one access key (the given pair, or a new one)."""
+    check_root_key_pair(root_access_key_id, root_secret_access_key)
+    if account_id is not None and not ids.is_account_id(account_id):
+        raise BootstrapError(f"account id {account_id!r} must be 12 digits")
+    account_id = account_id or ids.account_id()
+    conn.execute(insert(accounts).values(id=account_id, email=email, created_at=now))
+    generated = root_access_key_id is None
+    key_id = root_access_key_id or ids.access_key_id()
+    secret = root_secret_access_key or ids.secret_access_key()
+    store_access_key(
+        conn, keyring, account_id=account_id, user_id=None, key_id=key_id, secret=secret, created_at=now
+    )
+    return RootCredentials(account_id, key_id, secret, generated)
+
+
+def wipe(conn: Connection) -> None:
+    """Delete every row of every table (dev mode's reset), children first."""
+    for table in reversed(metadata.sorted_tables):
+        if table is not store_epoch:
+            conn.execute(delete(table))
+    conn.execute(update(store_epoch).values(value=store_epoch.c.value + 1))

@@ -1,0 +1,69 @@
+"""Tags on IAM entities: AWS's rules (at most 50, unique keys ignoring case, no ``aws:`` prefix)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from credo.errors import InvalidInput, LimitExceeded
+from credo.store.schema import tags
+
+MAX_TAGS = 50
+
+
+def validate_new_tags(new: Sequence[Mapping[str, Any]], existing: Sequence[Mapping[str, Any]] = ()) -> None:
+    """Raise as AWS does for duplicate keys, reserved prefixes, or more than 50 tags in all."""
+    seen: set[str] = set()
+    for tag in new:
+        key = str(tag["Key"])
+        if key.lower() in seen:
+            raise InvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        seen.add(key.lower())
+        if key.lower().startswith("aws:"):
+            raise InvalidInput(
+                "User-defined tag keys can't start with 'aws:'. This prefix is reserved for AWS use."
+            )
+    keys = seen | {str(tag["Key"]).lower() for tag in existing}
+    if len(keys) > MAX_TAGS:
+        raise LimitExceeded(f"Cannot exceed quota for TagsPerEntity: {MAX_TAGS}.")
+
+
+def read_tags(conn: Connection, entity_id: str) -> list[dict[str, str]]:
+    rows = conn.execute(
+        select(tags.c.key, tags.c.value).where(tags.c.entity_id == entity_id).order_by(tags.c.position)
+    )
+    return [{"Key": key, "Value": value} for key, value in rows]
+
+
+def put_tags(conn: Connection, entity_id: str, new: Sequence[Mapping[str, Any]]) -> None:
+    """Add or overwrite tags, keeping the first-set order."""
+    existing = read_tags(conn, entity_id)
+    validate_new_tags(new, existing)
+    position = len(existing)
+    for tag in new:
+        key, value = str(tag["Key"]), str(tag.get("Value", ""))
+        changed = conn.execute(
+            update(tags)
+            .where(tags.c.entity_id == entity_id, tags.c.key_lower == key.lower())
+            .values(key=key, value=value)
+        ).rowcount
+        if not changed:
+            conn.execute(
+                insert(tags).values(
+                    entity_id=entity_id, key_lower=key.lower(), key=key, value=value, position=position
+                )
+            )
+            position += 1
+
+
+def remove_tags(conn: Connection, entity_id: str, keys: Sequence[str]) -> None:
+    if keys:
+        conn.execute(
+            delete(tags).where(tags.c.entity_id == entity_id, tags.c.key_lower.in_([k.lower() for k in keys]))
+        )
+
+
+def drop_all_tags(conn: Connection, entity_id: str) -> None:
+    conn.execute(delete(tags).where(tags.c.entity_id == entity_id))

@@ -1,0 +1,313 @@
+"""Verify AWS Signature Version 4: ``Authorization`` headers and presigned query strings.
+
+The checks run in AWS's order: a request with no signature at all is
+``MissingAuthenticationToken``; a malformed one ``IncompleteSignature``; one dated more than
+15 minutes away from the server's clock ``SignatureDoesNotMatch`` ("Signature expired");
+then the caller looks the key up (``InvalidClientTokenId``) and ``verify`` recomputes the
+signature and compares in constant time (``SignatureDoesNotMatch``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from urllib.parse import quote, unquote
+
+from credo.errors import IncompleteSignature, MissingAuthenticationToken, SignatureDoesNotMatch
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_SKEW_SECONDS = 15 * 60
+MAX_PRESIGNED_EXPIRES = 7 * 24 * 3600
+_AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+
+Headers = Mapping[str, Sequence[str]]  # lower-case name -> values in arrival order
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a request claims about its signature, before any key is looked up."""
+
+    access_key_id: str
+    scope_date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    timestamp: datetime
+    amz_date: str
+    session_token: str | None
+    presigned: bool
+    expires: int | None
+
+
+def parse_query_string(raw: str) -> list[tuple[str, str]]:
+    """``a=1&b=&c`` as decoded pairs, keeping blank values (they are signed too)."""
+    pairs = []
+    for part in raw.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((unquote(key), unquote(value)))
+    return pairs
+
+
+def read_signature(headers: Headers, query: Sequence[tuple[str, str]]) -> Signature:
+    """The signature a request carries, in its header or its query string."""
+    authorization = _first(headers, "authorization")
+    if authorization is not None:
+        return _from_header(authorization, headers)
+    if any(key == "X-Amz-Algorithm" for key, _ in query):
+        return _from_query(query)
+    raise MissingAuthenticationToken()
+
+
+def _first(headers: Headers, name: str) -> str | None:
+    values = headers.get(name)
+    return values[0] if values else None
+
+
+def _from_header(authorization: str, headers: Headers) -> Signature:
+    algorithm, _, rest = authorization.strip().partition(" ")
+    if algorithm != ALGORITHM:
+        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{algorithm}'.")
+    fields: dict[str, str] = {}
+    for item in rest.split(","):
+        key, sep, value = item.strip().partition("=")
+        if sep:
+            fields[key] = value
+    problems = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if not fields.get(name)
+    ]
+    amz_date = _first(headers, "x-amz-date")
+    date_header = _first(headers, "date")
+    if amz_date is None and date_header is None:
+        problems.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    if problems:
+        raise IncompleteSignature(" ".join(problems) + f" Authorization={algorithm}")
+    timestamp, amz_text = _timestamp(amz_date, date_header)
+    return _signature(
+        credential=fields["Credential"],
+        signed_headers=fields["SignedHeaders"],
+        signature=fields["Signature"],
+        timestamp=timestamp,
+        amz_date=amz_text,
+        session_token=_first(headers, "x-amz-security-token"),
+        presigned=False,
+        expires=None,
+    )
+
+
+def _from_query(query: Sequence[tuple[str, str]]) -> Signature:
+    params = dict(query)
+    if params.get("X-Amz-Algorithm") != ALGORITHM:
+        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{params.get('X-Amz-Algorithm')}'.")
+    missing = [
+        name
+        for name in ("X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date")
+        if not params.get(name)
+    ]
+    if missing:
+        raise IncompleteSignature(
+            " ".join(f"AWS query-string parameters must include '{name}'." for name in missing)
+            + " Re-examine the query-string parameters."
+        )
+    expires_text = params.get("X-Amz-Expires", "")
+    expires: int | None = None
+    if expires_text:
+        if not expires_text.isdigit() or not 0 < int(expires_text) <= MAX_PRESIGNED_EXPIRES:
+            raise IncompleteSignature(
+                f"X-Amz-Expires must be a positive integer no greater than {MAX_PRESIGNED_EXPIRES}."
+            )
+        expires = int(expires_text)
+    timestamp, amz_text = _timestamp(params["X-Amz-Date"], None)
+    return _signature(
+        credential=params["X-Amz-Credential"],
+        signed_headers=params["X-Amz-SignedHeaders"],
+        signature=params["X-Amz-Signature"],
+        timestamp=timestamp,
+        amz_date=amz_text,
+        session_token=params.get("X-Amz-Security-Token"),
+        presigned=True,
+        expires=expires,
+    )
+
+
+def _timestamp(amz_date: str | None, date_header: str | None) -> tuple[datetime, str]:
+    if amz_date is not None:
+        try:
+            parsed = datetime.strptime(amz_date, _AMZ_DATE_FORMAT).replace(tzinfo=UTC)
+        except ValueError:
+            raise IncompleteSignature(
+                f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. See http://en.wikipedia.org/wiki/ISO_8601"
+            ) from None
+        return parsed, amz_date
+    assert date_header is not None
+    try:
+        parsed = parsedate_to_datetime(date_header).astimezone(UTC)
+    except (TypeError, ValueError):
+        raise IncompleteSignature(f"Date header '{date_header}' is not an RFC 1123 date.") from None
+    return parsed, parsed.strftime(_AMZ_DATE_FORMAT)
+
+
+def _signature(
+    *,
+    credential: str,
+    signed_headers: str,
+    signature: str,
+    timestamp: datetime,
+    amz_date: str,
+    session_token: str | None,
+    presigned: bool,
+    expires: int | None,
+) -> Signature:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts):
+        raise IncompleteSignature(
+            f"Credential should be scoped to a valid region. Credential={credential} is malformed: "
+            "expected ACCESS_KEY_ID/YYYYMMDD/REGION/SERVICE/aws4_request."
+        )
+    key_id, scope_date, region, service, _ = parts
+    if scope_date != amz_date[:8]:
+        raise SignatureDoesNotMatch(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+            f"'{scope_date}' != '{amz_date[:8]}', from '{amz_date}'."
+        )
+    names = tuple(signed_headers.split(";"))
+    if "host" not in names:
+        raise SignatureDoesNotMatch("'Host' must be a 'SignedHeader' in the AWS Authorization.")
+    return Signature(
+        access_key_id=key_id,
+        scope_date=scope_date,
+        region=region,
+        service=service,
+        signed_headers=names,
+        signature=signature.lower(),
+        timestamp=timestamp,
+        amz_date=amz_date,
+        session_token=session_token,
+        presigned=presigned,
+        expires=expires,
+    )
+
+
+def check_time(signature: Signature, now: float) -> None:
+    """Refuse requests dated more than 15 minutes from ``now``, and expired presigned URLs."""
+    signed_at = signature.timestamp.timestamp()
+    now_text = datetime.fromtimestamp(now, UTC).strftime(_AMZ_DATE_FORMAT)
+    if signature.presigned and signature.expires is not None:
+        if now > signed_at + signature.expires:
+            ends = datetime.fromtimestamp(signed_at + signature.expires, UTC).strftime(_AMZ_DATE_FORMAT)
+            raise SignatureDoesNotMatch(f"Signature expired: {ends} is now earlier than {now_text}.")
+        if signed_at > now + MAX_SKEW_SECONDS:
+            raise _not_yet_current(signature, now, now_text)
+        return
+    if signed_at < now - MAX_SKEW_SECONDS:
+        earliest = datetime.fromtimestamp(now - MAX_SKEW_SECONDS, UTC).strftime(_AMZ_DATE_FORMAT)
+        raise SignatureDoesNotMatch(
+            f"Signature expired: {signature.amz_date} is now earlier than {earliest} ({now_text} - 15 min.)"
+        )
+    if signed_at > now + MAX_SKEW_SECONDS:
+        raise _not_yet_current(signature, now, now_text)
+
+
+def _not_yet_current(signature: Signature, now: float, now_text: str) -> SignatureDoesNotMatch:
+    latest = datetime.fromtimestamp(now + MAX_SKEW_SECONDS, UTC).strftime(_AMZ_DATE_FORMAT)
+    return SignatureDoesNotMatch(
+        f"Signature not yet current: {signature.amz_date} is still later than {latest} ({now_text} + 15 min.)"
+    )
+
+
+@lru_cache(maxsize=4096)
+def signing_key(secret: str, scope_date: str, region: str, service: str) -> bytes:
+    """The derived key ``HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")``."""
+    key = hmac.digest(("AWS4" + secret).encode(), scope_date.encode(), "sha256")
+    key = hmac.digest(key, region.encode(), "sha256")
+    key = hmac.digest(key, service.encode(), "sha256")
+    return hmac.digest(key, b"aws4_request", "sha256")
+
+
+def canonical_request(
+    signature: Signature,
+    method: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    headers: Headers,
+    body: bytes,
+) -> str:
+    """The canonical request exactly as the client built it before signing."""
+    pairs = sorted(
+        (quote(key, safe="-_.~"), quote(value, safe="-_.~"))
+        for key, value in query
+        if not (signature.presigned and key == "X-Amz-Signature")
+    )
+    canonical_query = "&".join(f"{k}={v}" for k, v in pairs)
+    lines = []
+    for name in signature.signed_headers:
+        values = headers.get(name, ())
+        lines.append(f"{name}:{','.join(' '.join(v.split()) for v in values)}\n")
+    payload_hash = "UNSIGNED-PAYLOAD" if signature.presigned else hashlib.sha256(body).hexdigest()
+    claimed = headers.get("x-amz-content-sha256")
+    if claimed and not signature.presigned and claimed[0] != payload_hash:
+        raise SignatureDoesNotMatch(
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    return "\n".join(
+        (
+            method,
+            _canonical_path(path),
+            canonical_query,
+            "".join(lines),
+            ";".join(signature.signed_headers),
+            payload_hash,
+        )
+    )
+
+
+def _canonical_path(path: str) -> str:
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment in {"", "."}:
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    normalized = "/" + "/".join(segments)
+    if path.endswith("/") and normalized != "/":
+        normalized += "/"
+    return quote(normalized, safe="/~")
+
+
+def expected_signature(signature: Signature, secret: str, canonical: str) -> str:
+    scope = f"{signature.scope_date}/{signature.region}/{signature.service}/aws4_request"
+    string_to_sign = "\n".join(
+        (ALGORITHM, signature.amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest())
+    )
+    key = signing_key(secret, signature.scope_date, signature.region, signature.service)
+    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def verify(
+    signature: Signature,
+    secret: str,
+    method: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    headers: Headers,
+    body: bytes,
+) -> None:
+    """Raise ``SignatureDoesNotMatch`` unless ``signature`` is right for this request and secret."""
+    canonical = canonical_request(signature, method, path, query, headers, body)
+    expected = expected_signature(signature, secret, canonical)
+    if not hmac.compare_digest(expected.encode(), signature.signature.encode()):
+        raise SignatureDoesNotMatch()

@@ -1,0 +1,1 @@
+"""The HTTP side: the ASGI app, the Query endpoint, dev-only routes."""

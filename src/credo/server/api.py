@@ -1,0 +1,154 @@
+"""The Query endpoint: ``POST /`` (or ``GET /?Action=…``) for IAM and STS, routed by SigV4 scope.
+
+A raw ASGI callable rather than a Starlette route: it is the hot path, and every microsecond
+of framework here is paid by every client call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import anyio.to_thread
+
+from credo import ids
+from credo.auth.key_usage import KeyUse
+from credo.call import Call, Services
+from credo.errors import (
+    AwsError,
+    InvalidAction,
+    InvalidInput,
+    MissingAction,
+    ServiceFailure,
+    SignatureDoesNotMatch,
+)
+from credo.protocol import model, query, sigv4, xml
+from credo.server.operations import OPERATIONS
+
+log = logging.getLogger("credo.api")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_VERSION_TO_SERVICE = {"2010-05-08": "iam", "2011-06-15": "sts"}
+_MAX_BODY = 1024 * 1024
+
+
+class QueryEndpoint:
+    """Authenticates, decodes, dispatches and renders one Query-protocol request."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        # Load the models before the first request, not during it.
+        for name in OPERATIONS:
+            model.service(name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _read_body(receive)
+        request_id = ids.request_id()
+        status, payload = await self.handle(scope, body, request_id)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/xml"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"x-amzn-requestid", request_id.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+    async def handle(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
+        headers: dict[str, list[str]] = {}
+        for raw_name, raw_value in scope["headers"]:
+            headers.setdefault(raw_name.decode("latin-1").lower(), []).append(raw_value.decode("latin-1"))
+        query_pairs = sigv4.parse_query_string(scope.get("query_string", b"").decode("latin-1"))
+        params = dict(query_pairs)
+        if body:
+            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        service_name = _VERSION_TO_SERVICE.get(params.get("Version", ""), "iam")
+        try:
+            if body is None:
+                raise InvalidInput(f"Request body exceeds the maximum of {_MAX_BODY} bytes.")
+            signature = sigv4.read_signature(headers, query_pairs)
+            if signature.service not in OPERATIONS:
+                raise SignatureDoesNotMatch(
+                    f"Credential should be scoped to correct service: '{service_name}'."
+                )
+            service_name = signature.service
+            services = self.services
+            sigv4.check_time(signature, services.clock.time())
+            resolved = services.credentials.resolve(signature.access_key_id, signature.session_token)
+            sigv4.verify(
+                signature, resolved.secret, scope["method"], scope["path"], query_pairs, headers, body
+            )
+            action = params.get("Action")
+            if not action:
+                raise MissingAction()
+            operation = OPERATIONS[service_name].get(action)
+            operation_model = model.operation(service_name, action)
+            if operation is None or operation_model is None:
+                version = params.get("Version", model.service(service_name).api_version)
+                raise InvalidAction(f"Could not find operation {action} for version {version}")
+            call = Call(
+                action=action,
+                params=query.decode(operation_model.input_shape, params),
+                principal=resolved.principal,
+                services=services,
+                request_id=request_id,
+                region=signature.region,
+                source_ip=_client_ip(scope, headers, services.settings.trusted_proxy_depth),
+            )
+            if operation.uses_store and not services.store.is_sqlite:
+                result = await anyio.to_thread.run_sync(operation.handler, call)
+            else:
+                result = operation.handler(call)
+            services.usage.record(
+                signature.access_key_id, KeyUse(services.clock.now(), service_name, signature.region)
+            )
+            namespace = model.service(service_name).xml_namespace
+            return 200, xml.render_result(operation_model, namespace, result, request_id)
+        except AwsError as error:
+            return error.status, xml.render_error(error, model.NAMESPACES[service_name], request_id)
+        except Exception:
+            # Never echo internals to the client; log the type and where, not the parameters.
+            log.exception("request %s failed", request_id)
+            failure = ServiceFailure()
+            return failure.status, xml.render_error(failure, model.NAMESPACES[service_name], request_id)
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, or ``None`` when it exceeds the limit."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > _MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _client_ip(scope: Scope, headers: dict[str, list[str]], trusted_depth: int) -> str:
+    """The peer address, or the one ``trusted_depth`` proxies back in ``X-Forwarded-For``."""
+    peer = scope.get("client")
+    address = str(peer[0]) if peer else ""
+    if trusted_depth > 0 and "x-forwarded-for" in headers:
+        hops = [
+            hop.strip() for value in headers["x-forwarded-for"] for hop in value.split(",") if hop.strip()
+        ]
+        if len(hops) >= trusted_depth:
+            address = hops[-trusted_depth]
+    return address

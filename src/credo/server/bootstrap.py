@@ -1,0 +1,79 @@
+"""Start-up: open the store, migrate it, load the master key, create the first account."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+from credo import keyring as keyrings
+from credo.auth.credentials import CredentialResolver
+from credo.auth.key_usage import KeyUsage
+from credo.call import Services
+from credo.clock import Clock
+from credo.iam import accounts
+from credo.settings import DEV_ACCOUNT_ID, DEV_ROOT_ACCESS_KEY_ID, DEV_ROOT_SECRET_ACCESS_KEY, Settings
+from credo.store.db import Store
+from credo.store.migrate import upgrade
+
+# Dev mode is throwaway and its root keys are public; a fixed master key lets several dev
+# processes share one store.
+_DEV_MASTER_KEY = hashlib.sha256(b"credo dev-mode master key: not a secret").digest()
+
+
+def effective_settings(settings: Settings) -> Settings:
+    """Dev mode's defaults: a throwaway data dir, account 123456789012, keys test/test."""
+    if not settings.dev:
+        return settings
+    data_dir = settings.data_dir or Path(tempfile.mkdtemp(prefix="credo-dev-"))
+    return settings.with_overrides(
+        data_dir=data_dir,
+        account_id=settings.account_id or DEV_ACCOUNT_ID,
+        root_access_key_id=settings.root_access_key_id or DEV_ROOT_ACCESS_KEY_ID,
+        root_secret_access_key=settings.root_secret_access_key or DEV_ROOT_SECRET_ACCESS_KEY,
+    )
+
+
+def open_services(settings: Settings) -> tuple[Services, accounts.RootCredentials | None]:
+    """Everything a server process needs; the root credentials if this start created the account."""
+    accounts.check_root_key_pair(settings.root_access_key_id, settings.root_secret_access_key)
+    store = Store(settings.effective_database_url)
+    upgrade(store)
+    if settings.dev and not settings.master_key:
+        master = _DEV_MASTER_KEY
+    else:
+        master = keyrings.load_or_create_master_key(settings.effective_data_dir, settings.master_key)
+    keyring = keyrings.Keyring(master)
+    services = Services(
+        settings=settings,
+        store=store,
+        keyring=keyring,
+        clock=Clock(),
+        credentials=CredentialResolver(store, keyring),
+        usage=KeyUsage(store),
+    )
+    return services, ensure_first_account(services)
+
+
+def ensure_first_account(services: Services) -> accounts.RootCredentials | None:
+    """Create the first account on an empty store; ``None`` when one exists already."""
+    settings = services.settings
+    with services.store.write() as conn:
+        if accounts.has_accounts(conn):
+            return None
+        return accounts.create_account(
+            conn,
+            services.keyring,
+            services.clock.now(),
+            account_id=settings.account_id,
+            root_access_key_id=settings.root_access_key_id,
+            root_secret_access_key=settings.root_secret_access_key,
+        )
+
+
+def reset(services: Services) -> None:
+    """Dev mode: every row gone, the clock back to real time, the dev account as on first start."""
+    with services.store.write() as conn:
+        accounts.wipe(conn)
+    services.clock.reset()
+    ensure_first_account(services)

@@ -1,0 +1,78 @@
+"""One frozen Settings object, built from ``CREDO_*`` environment variables and CLI flags.
+
+Flags win over the environment; the environment wins over defaults. Nothing else in credo
+reads ``os.environ`` for server configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEV_ACCOUNT_ID = "123456789012"
+DEV_ROOT_ACCESS_KEY_ID = "test"
+DEV_ROOT_SECRET_ACCESS_KEY = "test"
+DEFAULT_PORT = 7300
+
+
+def default_data_dir() -> Path:
+    """Where the embedded store lives unless told otherwise (XDG-style, per user)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "credo"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to know at start-up."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path | None = None
+    database_url: str | None = None
+    dev: bool = False
+    master_key: str | None = None
+    account_id: str | None = None
+    root_access_key_id: str | None = None
+    root_secret_access_key: str | None = None
+    trusted_proxy_depth: int = 0
+    log_level: str = "info"
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the ``CREDO_*`` variables; unset ones keep their defaults."""
+        env = os.environ if environ is None else environ
+        return cls(
+            host=env.get("CREDO_HOST", cls.host),
+            port=int(env.get("CREDO_PORT", str(cls.port))),
+            data_dir=Path(env["CREDO_DATA_DIR"]) if env.get("CREDO_DATA_DIR") else None,
+            database_url=env.get("CREDO_DATABASE_URL") or None,
+            dev=env.get("CREDO_DEV", "").lower() in {"1", "true", "yes"},
+            master_key=env.get("CREDO_MASTER_KEY") or None,
+            account_id=env.get("CREDO_ACCOUNT_ID") or None,
+            root_access_key_id=env.get("CREDO_ROOT_ACCESS_KEY_ID") or None,
+            root_secret_access_key=env.get("CREDO_ROOT_SECRET_ACCESS_KEY") or None,
+            trusted_proxy_depth=int(env.get("CREDO_TRUSTED_PROXY_DEPTH", "0")),
+            log_level=env.get("CREDO_LOG_LEVEL", cls.log_level),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the given fields replaced; ``None`` values leave a field unchanged."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    @property
+    def effective_data_dir(self) -> Path:
+        return self.data_dir if self.data_dir is not None else default_data_dir()
+
+    @property
+    def effective_database_url(self) -> str:
+        """The store's URL: the flag or variable, else SQLite inside the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.effective_data_dir / 'credo.sqlite3'}"
+
+    @property
+    def endpoint_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,134 @@
+"""The engine and its transactions, for SQLite (WAL) and PostgreSQL (psycopg 3) alike.
+
+``Store.write()`` is the one way to change data: it bumps ``store_epoch`` in the same
+transaction, and ``Store.changed()`` tells every process sharing the store, cheaply, that
+its caches are stale.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from credo.store.schema import store_epoch
+
+
+def normalize_url(url: str) -> str:
+    """Pick psycopg 3 for ``postgresql://`` URLs, as users type them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Store:
+    """One database: an engine plus the change detector that keeps caches honest."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.engine: Engine
+        if self.is_sqlite:
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(
+                self.url,
+                connect_args={"check_same_thread": False, "isolation_level": None},
+                poolclass=NullPool if database in {"", ":memory:"} else None,
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+            # pysqlite's own transaction handling is off (isolation_level=None), so SQLAlchemy
+            # must emit BEGIN itself; IMMEDIATE takes the write lock up front, avoiding
+            # deadlocked upgrades from read to write between processes.
+            @event.listens_for(self.engine, "begin")
+            def _begin(conn: Connection) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+            self._watch_path = database
+        else:
+            self.engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self._watch_path = ""
+        self._watch_lock = threading.Lock()
+        self._watch: sqlite3.Connection | None = None
+        self._seen: int | None = None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A read-write transaction that marks the store as changed when it commits."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            try:
+                with conn.begin():
+                    yield conn
+                    conn.execute(update(store_epoch).values(value=store_epoch.c.value + 1))
+            finally:
+                conn.info.pop("write", None)
+
+    @contextmanager
+    def write_quietly(self) -> Iterator[Connection]:
+        """A write that cannot change any authorization (e.g. last-used times): no epoch bump."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.info.pop("write", None)
+
+    def changed(self) -> bool:
+        """Whether anything was written since the last call (by any process).
+
+        SQLite: ``PRAGMA data_version`` on a dedicated connection.
+        PostgreSQL: one primary-key read of ``store_epoch``.
+        """
+        with self._watch_lock:
+            current = self._current_version()
+            if current == self._seen:
+                return False
+            self._seen = current
+            return True
+
+    def _current_version(self) -> int:
+        if self.is_sqlite and self._watch_path and self._watch_path != ":memory:":
+            if self._watch is None:
+                self._watch = sqlite3.connect(self._watch_path, check_same_thread=False)
+            # data_version moves whenever any *other* connection commits, our own pooled
+            # connections included, and costs no table read.
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        with self.engine.connect() as conn:
+            value = conn.execute(select(store_epoch.c.value).where(store_epoch.c.id == 1)).scalar()
+        return int(value or 0)
+
+    def dispose(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+        self.engine.dispose()

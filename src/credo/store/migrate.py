@@ -1,0 +1,24 @@
+"""Bring a database to the newest schema with Alembic (``credo db upgrade`` and first start)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from credo.store.db import Store
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(store: Store) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = store.engine
+    return config
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    """Apply every migration the database has not seen; safe to call on every start."""
+    command.upgrade(alembic_config(store), revision)

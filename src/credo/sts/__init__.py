@@ -1,0 +1,1 @@
+"""STS's domain services: caller identity, and later session and role credentials."""
