@@ -1,12 +1,32 @@
-"""The one table from (service, action) to the domain operation that answers it."""
+"""The one table from (service, action) to the domain operation that answers it.
+
+Each domain module exports ``OPERATIONS``; list the module here, one per line.
+"""
 
 from __future__ import annotations
 
-from credo.call import Operation
-from credo.iam import access_keys, users
-from credo.sts import identity
+from importlib import import_module
 
-OPERATIONS: dict[str, dict[str, Operation]] = {
-    "iam": {**users.OPERATIONS, **access_keys.OPERATIONS},
-    "sts": {**identity.OPERATIONS},
+from credo.call import Operation
+
+MODULES: dict[str, list[str]] = {
+    "iam": [
+        "credo.iam.users",
+        "credo.iam.access_keys",
+    ],
+    "sts": [
+        "credo.sts.identity",
+    ],
 }
+
+
+def _collect() -> dict[str, dict[str, Operation]]:
+    table: dict[str, dict[str, Operation]] = {}
+    for service, modules in MODULES.items():
+        table[service] = {}
+        for name in modules:
+            table[service].update(import_module(name).OPERATIONS)
+    return table
+
+
+OPERATIONS = _collect()

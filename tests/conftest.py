@@ -1,0 +1,160 @@
+"""Shared fixtures: a real ``credo serve --dev`` process per store, and boto3 clients for it.
+
+Every server test runs once on SQLite and, when ``CREDO_TEST_DATABASE_URL`` is set (CI sets
+it to the local PostgreSQL), once more on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+CREDO = str(Path(sys.executable).with_name("credo"))
+DEV_ACCOUNT = "123456789012"
+REGION = "us-east-1"
+POSTGRES_URL = os.environ.get("CREDO_TEST_DATABASE_URL")
+NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running ``credo serve`` process."""
+
+    endpoint: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def post(self, path: str, payload: dict[str, Any] | None = None) -> Any:
+        request = urllib.request.Request(
+            self.endpoint + path, data=json.dumps(payload or {}).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def reset(self) -> None:
+        self.post("/_credo/reset")
+
+    def advance_clock(self, seconds: float) -> None:
+        self.post("/_credo/clock", {"seconds": seconds})
+
+    def client(
+        self, service: str, key: str = "test", secret: str = "test", token: str | None = None
+    ) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            region_name=REGION,
+            config=NO_RETRIES,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(
+    tmp: Path, *args: str, env: dict[str, str] | None = None, database_url: str | None = None
+) -> Server:
+    """Start ``credo serve`` on a free loopback port and wait until it answers."""
+    port = free_port()
+    command = [CREDO, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    if database_url:
+        command += ["--database-url", database_url]
+    log_path = tmp / f"server-{port}.log"
+    full_env = {**os.environ, **(env or {})}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=full_env)
+    server = Server(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"credo serve exited with {process.returncode}:\n{server.log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return server
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"credo serve did not start:\n{server.log()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="no PostgreSQL"))]
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store the server under test uses."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def dev_server(store_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One dev-mode server per store for the whole session; tests reset it before use."""
+    tmp = tmp_path_factory.mktemp(f"server-{store_kind}")
+    database_url = POSTGRES_URL if store_kind == "postgresql" else None
+    server = start_server(tmp, "--dev", "--data-dir", str(tmp / "data"), database_url=database_url)
+    server.extra["database_url"] = database_url or f"sqlite:///{tmp / 'data' / 'credo.sqlite3'}"
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture
+def server(dev_server: Server) -> Server:
+    """The dev server, wiped back to its bootstrap state."""
+    dev_server.reset()
+    return dev_server
+
+
+@pytest.fixture
+def iam(server: Server) -> Any:
+    """An IAM client signed with the dev root keys."""
+    return server.client("iam")
+
+
+@pytest.fixture
+def sts(server: Server) -> Any:
+    """An STS client signed with the dev root keys."""
+    return server.client("sts")
+
+
+@pytest.fixture
+def make_user(iam: Any, server: Server) -> Callable[..., tuple[str, Any]]:
+    """Create a user with an access key; returns (user name, client factory for that user)."""
+
+    def make(name: str, **kwargs: Any) -> tuple[str, Any]:
+        iam.create_user(UserName=name, **kwargs)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return name, lambda service: server.client(service, key["AccessKeyId"], key["SecretAccessKey"])
+
+    return make
