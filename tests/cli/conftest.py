@@ -157,7 +157,9 @@ def run_in_pty(
 def pty_credo(aws_files: AwsFiles) -> Callable[..., tuple[int, str]]:
     """Drive ``credo`` through a real pseudo-terminal with a list of (prompt, answer) pairs."""
 
-    def run(*args: str, dialogue: Sequence[tuple[str, str]], env: dict[str, str] | None = None) -> tuple[int, str]:
+    def run(
+        *args: str, dialogue: Sequence[tuple[str, str]], env: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         return run_in_pty(args, {**aws_files.env, **(env or {})}, dialogue)
 
     return run

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import botocore.session
 import pytest
-
 from tests.cli.conftest import AwsFiles
 
 KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -74,16 +73,15 @@ def test_wizard_writes_new_files(
         assert stat.S_IMODE(aws_files.config.stat().st_mode) == 0o600
 
 
-EXISTING_CONFIG = """\
-# team settings -- keep this comment
-[default]
-region = us-east-1   
-cli_pager =
+EXISTING_CONFIG = (
+    ("# team settings -- keep this comment\n[default]\nregion = us-east-1   \ncli_pager =\n")
+    + """\
 
 ; staging profile
 [profile staging]
 region = eu-central-1
 """
+)
 EXISTING_CREDENTIALS = """\
 [default]
 # rotated 2024-01
@@ -144,7 +142,9 @@ def test_wizard_prompts_for_token_when_one_is_set(
     pty_credo: Callable[..., tuple[int, str]], aws_files: AwsFiles
 ) -> None:
     """An existing session token is offered (masked) even for a non-ASIA key."""
-    aws_files.write(None, "[dev]\naws_access_key_id = AKIAXX\naws_secret_access_key = s\naws_session_token = tok9\n")
+    aws_files.write(
+        None, "[dev]\naws_access_key_id = AKIAXX\naws_secret_access_key = s\naws_session_token = tok9\n"
+    )
     dialogue = [
         ("AWS Access Key ID [****************IAXX]: ", ""),
         ("AWS Secret Access Key [****************s]: ", ""),
@@ -201,7 +201,9 @@ def test_wizard_warns_when_credentials_are_exposed(
     assert aws_files.read()[0] == "[default]\nregion = us-east-2\n"
 
 
-def test_wizard_refuses_malformed_config(pty_credo: Callable[..., tuple[int, str]], aws_files: AwsFiles) -> None:
+def test_wizard_refuses_malformed_config(
+    pty_credo: Callable[..., tuple[int, str]], aws_files: AwsFiles
+) -> None:
     """A broken config file stops the wizard before any prompt, naming file and line."""
     aws_files.write("[default]\nregion = us-east-1\nthis line is junk\n", None)
     status, transcript = pty_credo("configure", dialogue=[])
