@@ -16,8 +16,15 @@ ACCOUNT = "123456789012"
 
 
 def decide(
-    action_el: object, resource_el: object, action: str, resource: str, context: dict[str, str] | None = None,
-    *, version: str = "2012-10-17", negate_action: bool = False, negate_resource: bool = False,
+    action_el: object,
+    resource_el: object,
+    action: str,
+    resource: str,
+    context: dict[str, str] | None = None,
+    *,
+    version: str = "2012-10-17",
+    negate_action: bool = False,
+    negate_resource: bool = False,
 ) -> bool:
     statement = {
         "Effect": "Allow",
@@ -72,8 +79,15 @@ U = f"arn:aws:iam::{ACCOUNT}:user"
         pytest.param(f"{U}/Bob", f"{U}/bob", False, id="resource: case-sensitive"),
         pytest.param(f"{U}/*", f"{U}/team/bob", True, id="resource: * in resource part crosses /"),
         pytest.param("arn:aws:iam::*:user/bob", f"{U}/bob", True, id="resource: * within account segment"),
-        pytest.param("arn:aws:iam::*:user/bob", "arn:aws:iam::1:2:user/bob", False, id="resource: * does not cross segments"),
-        pytest.param("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a:b", True, id="resource: colons in resource"),
+        pytest.param(
+            "arn:aws:iam::*:user/bob",
+            "arn:aws:iam::1:2:user/bob",
+            False,
+            id="resource: * does not cross segments",
+        ),
+        pytest.param(
+            "arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a:b", True, id="resource: colons in resource"
+        ),
         pytest.param(f"{U}/b?b", f"{U}/bob", True, id="resource: ? one character"),
         pytest.param(f"{U}/b?b", f"{U}/boob", False, id="resource: ? exactly one"),
         pytest.param([f"{U}/x", f"{U}/bob"], f"{U}/bob", True, id="resource: list ORed"),
@@ -95,27 +109,60 @@ def test_not_resource() -> None:
 @pytest.mark.parametrize(
     ("pattern", "resource", "context", "expected"),
     [
-        pytest.param(f"{U}/${{aws:username}}", f"{U}/bob", {"aws:username": "bob"}, True, id="variables: username"),
-        pytest.param(f"{U}/${{aws:username}}", f"{U}/eve", {"aws:username": "bob"}, False, id="variables: other"),
-        pytest.param(f"{U}/${{AWS:UserName}}", f"{U}/bob", {"aws:username": "bob"}, True,
-                     id="variables: key case-insensitive"),
+        pytest.param(
+            f"{U}/${{aws:username}}", f"{U}/bob", {"aws:username": "bob"}, True, id="variables: username"
+        ),
+        pytest.param(
+            f"{U}/${{aws:username}}", f"{U}/eve", {"aws:username": "bob"}, False, id="variables: other"
+        ),
+        pytest.param(
+            f"{U}/${{AWS:UserName}}",
+            f"{U}/bob",
+            {"aws:username": "bob"},
+            True,
+            id="variables: key case-insensitive",
+        ),
         pytest.param(f"{U}/${{aws:username}}", f"{U}/bob", {}, False, id="variables: unresolved, no match"),
-        pytest.param(f"{U}/${{aws:username, 'guest'}}", f"{U}/guest", {}, True, id="variables: default value"),
-        pytest.param(f"{U}/${{aws:PrincipalTag/team}}/*", f"{U}/red/bob", {"aws:PrincipalTag/team": "red"}, True,
-                     id="variables: principal tag"),
-        pytest.param(f"{U}/${{aws:username}}", f"{U}/bxb", {"aws:username": "b?b"}, False,
-                     id="variables: substituted ? is literal"),
+        pytest.param(
+            f"{U}/${{aws:username, 'guest'}}", f"{U}/guest", {}, True, id="variables: default value"
+        ),
+        pytest.param(
+            f"{U}/${{aws:PrincipalTag/team}}/*",
+            f"{U}/red/bob",
+            {"aws:PrincipalTag/team": "red"},
+            True,
+            id="variables: principal tag",
+        ),
+        pytest.param(
+            f"{U}/${{aws:username}}",
+            f"{U}/bxb",
+            {"aws:username": "b?b"},
+            False,
+            id="variables: substituted ? is literal",
+        ),
         pytest.param(f"{U}/${{*}}", f"{U}/bob", {}, False, id="variables: ${*} is a literal *"),
         pytest.param(f"{U}/${{*}}", f"{U}/*", {}, True, id="variables: ${*} matches *"),
         pytest.param(f"{U}/a${{?}}", f"{U}/a?", {}, True, id="variables: ${?} matches ?"),
         pytest.param(f"{U}/${{$}}x", f"{U}/$x", {}, True, id="variables: ${$} matches $"),
-        pytest.param([f"{U}/${{aws:username}}", f"{U}/shared"], f"{U}/shared", {}, True,
-                     id="variables: other entries still match"),
-        pytest.param(f"{U}/${{aws:userid}}", f"{U}/AIDAEXAMPLE", {"aws:userid": "AIDAEXAMPLE"}, True,
-                     id="variables: userid"),
+        pytest.param(
+            [f"{U}/${{aws:username}}", f"{U}/shared"],
+            f"{U}/shared",
+            {},
+            True,
+            id="variables: other entries still match",
+        ),
+        pytest.param(
+            f"{U}/${{aws:userid}}",
+            f"{U}/AIDAEXAMPLE",
+            {"aws:userid": "AIDAEXAMPLE"},
+            True,
+            id="variables: userid",
+        ),
     ],
 )
-def test_variables_in_resource(pattern: object, resource: str, context: dict[str, str], expected: bool) -> None:
+def test_variables_in_resource(
+    pattern: object, resource: str, context: dict[str, str], expected: bool
+) -> None:
     """Policy variables in Resource resolve from the request context (2012-10-17 only)."""
     assert decide("iam:*", pattern, "iam:GetUser", resource, context) is expected
 
@@ -123,5 +170,7 @@ def test_variables_in_resource(pattern: object, resource: str, context: dict[str
 def test_variables_are_text_in_2008_documents() -> None:
     """In a 2008-10-17 document ${aws:username} is literal text, not a variable."""
     pattern = f"{U}/${{aws:username}}"
-    assert not decide("iam:*", pattern, "iam:GetUser", f"{U}/bob", {"aws:username": "bob"}, version="2008-10-17")
+    assert not decide(
+        "iam:*", pattern, "iam:GetUser", f"{U}/bob", {"aws:username": "bob"}, version="2008-10-17"
+    )
     assert decide("iam:*", pattern, "iam:GetUser", pattern, {}, version="2008-10-17")

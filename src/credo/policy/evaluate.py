@@ -17,6 +17,10 @@ Follows AWS's "Policy evaluation logic":
    (id or root ARN) delegates to the account's identity policies and grants nothing alone.
 5. Otherwise ``implicitDeny``.
 
+NotPrincipal (Deny only) applies to every caller it does not name; an account listed there
+exempts only the account root. credo does not reproduce AWS's quirk that a principal is
+denied unless its account is listed too.
+
 ``Decision.matched`` lists the Deny statements that matched for ``explicitDeny`` and the
 matching Allow statements of identity and resource-based policies for ``allowed``.
 ``Decision.missing_context`` lists keys that statements matching the action needed but the
@@ -149,7 +153,10 @@ def _grant(st: Statement, request: Request) -> int:
         request.principal_federated,
     )
     if st.not_principal:
-        return NONE if level else CAPPED
+        # Listing an account in NotPrincipal exempts the account principal, not its users
+        # and roles (AWS: list the account and the principal, or the whole account is denied).
+        exempt = level > ACCOUNT or (level == ACCOUNT and (request.principal_arn or "").endswith(":root"))
+        return NONE if exempt else CAPPED
     return level
 
 
