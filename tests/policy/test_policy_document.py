@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 
@@ -12,15 +13,19 @@ from credo.policy import Policy, PolicyKind, Request, compile_policy, context_ke
 ACCOUNT = "123456789012"
 
 
-def doc(*statements: dict[str, object], version: str | None = "2012-10-17", **top: object) -> str:
+def doc(*statements: Mapping[str, object], version: str | None = "2012-10-17", **top: object) -> str:
     body: dict[str, object] = {} if version is None else {"Version": version}
     body.update(top)
     body["Statement"] = list(statements) if len(statements) != 1 else statements[0]
     return json.dumps(body)
 
 
-ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
-TRUST = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+ALLOW_ALL: dict[str, object] = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+TRUST: dict[str, object] = {
+    "Effect": "Allow",
+    "Principal": {"Service": "ec2.amazonaws.com"},
+    "Action": "sts:AssumeRole",
+}
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ Ids cite the IAM User Guide pages that warn about each one.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 
 import pytest
 
@@ -14,10 +15,10 @@ from credo.policy import Request, evaluate, parse_policy
 A = "111111111111"
 USER = f"arn:aws:iam::{A}:user/alice"
 
-ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+ALLOW_ALL: dict[str, object] = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
 
-def decide(statements: list[dict[str, object]], request: Request, kind: str = "identity") -> str:
+def decide(statements: Sequence[Mapping[str, object]], request: Request) -> str:
     p = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
     return evaluate(request, identity=[("p", p)]).result
 
@@ -80,7 +81,7 @@ def test_for_all_values_on_missing_key(context: dict[str, list[str]], expected: 
             "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["env"]}},
         }
     ]
-    assert decide(statements, Request("iam:TagUser", USER, context)) == expected  # type: ignore[arg-type]
+    assert decide(statements, Request("iam:TagUser", USER, context)) == expected
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def condition_holds(operator: str, key: str, values: list[str], context: dict[st
     return hit != negated
 
 
-def as_list(value: Any) -> list[str]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
