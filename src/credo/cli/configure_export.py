@@ -22,6 +22,7 @@ from credo.cli.failures import exit_with, guarded
 CHAIN_VARIABLE = "_AWS_CLI_PROFILE_CHAIN"
 MAX_CHAIN = 4
 CONFIGURATION_ERROR_EXIT = 253
+ROLE_CACHE_DIR = os.path.join("~", ".aws", "cli", "cache")
 
 LINE_FORMATS = {
     "env": "export {name}={value}",
@@ -67,9 +68,18 @@ def render(credentials: ResolvedCredentials, output_format: str) -> str:
 
 def resolve_credentials(profile: str | None) -> ResolvedCredentials | None:
     """Run botocore's credential chain for ``profile`` (None: botocore's own default)."""
+    import botocore.credentials
     import botocore.session
 
-    found = botocore.session.Session(profile=profile).get_credentials()
+    session = botocore.session.Session(profile=profile)
+    # aws CLI's on-disk cache, so a role assumed by either tool is reused, not assumed again.
+    cache = botocore.credentials.JSONFileCache(os.path.expanduser(ROLE_CACHE_DIR))
+    resolver = session.get_component("credential_provider")
+    for name in ("assume-role", "assume-role-with-web-identity"):
+        provider = resolver.get_provider(name)
+        if provider is not None:
+            provider.cache = cache
+    found = session.get_credentials()
     if found is None:
         return None
     frozen = found.get_frozen_credentials()
