@@ -13,6 +13,8 @@ MODULES: dict[str, list[str]] = {
     "iam": [
         "credo.iam.users",
         "credo.iam.access_keys",
+        "credo.iam.roles",
+        "credo.iam.boundaries",
     ],
     "sts": [
         "credo.sts.identity",

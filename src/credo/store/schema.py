@@ -80,3 +80,188 @@ store_epoch = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("value", Integer, nullable=False),
 )
+
+# --- roles and instance profiles ---
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("name_lower", String(64), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # Stored exactly as the client sent it; GetRole returns it URL-encoded.
+    Column("trust_policy", Text, nullable=False),
+    Column("description", String(1000), nullable=True),
+    Column("max_session_duration", Integer, nullable=False),
+    Column("permissions_boundary_arn", String(2048), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_region", String(64), nullable=True),
+    UniqueConstraint("account_id", "name_lower", name="uq_roles_account_name"),
+)
+
+instance_profiles = Table(
+    "instance_profiles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_instance_profiles_account_name"),
+)
+
+# AWS allows one role per instance profile; the limit is checked in code, not by the schema.
+instance_profile_roles = Table(
+    "instance_profile_roles",
+    metadata,
+    Column(
+        "instance_profile_id",
+        String(32),
+        ForeignKey("instance_profiles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("role_id", String(32), ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+Index("ix_instance_profile_roles_role", instance_profile_roles.c.role_id)
+
+# --- login profiles, password policy, account aliases, credential reports ---
+
+login_profiles = Table(
+    "login_profiles",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # argon2id only; the plain text is never stored.
+    Column("password_hash", Text, nullable=False),
+    Column("password_reset_required", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every password a user has had (newest last), for PasswordReusePrevention; outlives the
+# login profile (deleting and recreating it must not reset the history), not the user.
+password_history = Table(
+    "password_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_password_history_user", password_history.c.user_id)
+
+password_policies = Table(
+    "password_policies",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("minimum_password_length", Integer, nullable=False),
+    Column("require_symbols", Boolean, nullable=False),
+    Column("require_numbers", Boolean, nullable=False),
+    Column("require_uppercase", Boolean, nullable=False),
+    Column("require_lowercase", Boolean, nullable=False),
+    Column("allow_users_to_change_password", Boolean, nullable=False),
+    Column("max_password_age", Integer, nullable=True),
+    Column("password_reuse_prevention", Integer, nullable=True),
+    Column("hard_expiry", Boolean, nullable=True),
+)
+
+# The primary key makes an alias unique across every account, as AWS's are.
+account_aliases = Table(
+    "account_aliases",
+    metadata,
+    Column("alias", String(63), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    UniqueConstraint("account_id", name="uq_account_aliases_account"),
+)
+
+credential_reports = Table(
+    "credential_reports",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+# --- groups, managed and inline policies, attachments ---
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_groups_account_name"),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", String(32), ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+Index("ix_group_members_user", group_members.c.user_id)
+
+# Customer managed policies; AWS managed ones live in a read-only catalog shipped as data.
+managed_policies = Table(
+    "managed_policies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("description", String(1000), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("default_version", Integer, nullable=False),
+    # Version numbers are never reused, even after a version is deleted.
+    Column("next_version", Integer, nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_managed_policies_account_name"),
+)
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column(
+        "policy_id", String(32), ForeignKey("managed_policies.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    # Stored exactly as the client sent it; returned URL-encoded.
+    Column("document", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Inline policies of users, groups and roles: (entity_kind, entity_id) with no foreign key,
+# so every kind of principal plugs in (entity ids are globally unique).
+inline_policies = Table(
+    "inline_policies",
+    metadata,
+    Column("entity_id", String(32), primary_key=True),
+    Column("name_lower", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("entity_kind", String(8), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("document", Text, nullable=False),
+    # Non-whitespace characters: AWS's per-entity quota counts these.
+    Column("size", Integer, nullable=False),
+)
+
+# Managed policies (customer or AWS) attached to users, groups and roles, by policy ARN.
+policy_attachments = Table(
+    "policy_attachments",
+    metadata,
+    Column("entity_id", String(32), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("entity_kind", String(8), nullable=False),
+    Column("policy_name", String(128), nullable=False),
+    Column("policy_path", String(512), nullable=False),
+)
+Index("ix_policy_attachments_policy", policy_attachments.c.account_id, policy_attachments.c.policy_arn)

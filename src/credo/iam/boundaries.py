@@ -1,0 +1,119 @@
+"""Permissions boundaries: which managed policy caps a user's or role's permissions.
+
+A boundary is a managed policy ARN stored on the user or role row. This module checks that an
+ARN names an attachable managed policy and answers Put/Delete{User,Role}PermissionsBoundary.
+It looks users and roles up by table rather than through ``users``/``roles``, which import
+it for their Create calls.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sqlalchemy import Connection, Table, select, update
+
+from credo.arn import PARTITION, parse_arn
+from credo.call import Call, Operation, Result
+from credo.errors import NoSuchEntity
+from credo.store.schema import roles, users
+
+AWS_MANAGED_ACCOUNT = "aws"
+
+
+def _policy_arn_shape_ok(account_id: str, policy_arn: str) -> bool:
+    """Whether ``policy_arn`` reads as an IAM policy ARN of this account or of AWS."""
+    parsed = parse_arn(policy_arn)
+    return (
+        parsed is not None
+        and parsed.partition == PARTITION
+        and parsed.service == "iam"
+        and parsed.region == ""
+        and parsed.account in {account_id, AWS_MANAGED_ACCOUNT}
+        and parsed.resource.startswith("policy/")
+        and not parsed.resource.endswith("/")
+    )
+
+
+def policy_exists(conn: Connection, account_id: str, policy_arn: str) -> bool:
+    """Whether ``policy_arn`` names a managed policy usable in ``account_id``.
+
+    Defers to the managed-policy aggregate's lookup when it is installed; without it, any
+    well-formed policy ARN of the account or of AWS is accepted.
+    """
+    if not _policy_arn_shape_ok(account_id, policy_arn):
+        return False
+    lookup = _managed_policy_lookup()
+    if lookup is None:
+        return True
+    return bool(lookup(conn, account_id, policy_arn))
+
+
+def _managed_policy_lookup() -> Any:
+    """``credo.iam.policies.policy_exists`` when that module provides it, else ``None``."""
+    try:
+        module = importlib.import_module("credo.iam.policies")
+    except ImportError:
+        return None
+    return getattr(module, "policy_exists", None)
+
+
+def require_attachable(conn: Connection, account_id: str, policy_arn: str) -> None:
+    """Raise ``NoSuchEntity`` as AWS does unless ``policy_arn`` can be a boundary."""
+    if not policy_exists(conn, account_id, policy_arn):
+        raise NoSuchEntity(f"Scope ARN: {policy_arn} does not exist or is not attachable.")
+
+
+def describe_boundary(policy_arn: str | None) -> dict[str, str] | None:
+    """The ``AttachedPermissionsBoundary`` shape, or ``None`` when there is no boundary."""
+    if not policy_arn:
+        return None
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": policy_arn}
+
+
+def _entity_id(conn: Connection, table: Table, kind: str, account_id: str, name: str) -> str:
+    row = conn.execute(
+        select(table.c.id).where(table.c.account_id == account_id, table.c.name_lower == name.lower())
+    ).first()
+    if row is None:
+        raise NoSuchEntity(f"The {kind} with name {name} cannot be found.")
+    return str(row[0])
+
+
+def _set_boundary(call: Call, table: Table, kind: str, name: str, policy_arn: str | None) -> None:
+    account_id = call.principal.account_id
+    with call.services.store.write() as conn:
+        entity_id = _entity_id(conn, table, kind, account_id, name)
+        if policy_arn is not None:
+            require_attachable(conn, account_id, policy_arn)
+        conn.execute(update(table).where(table.c.id == entity_id).values(permissions_boundary_arn=policy_arn))
+
+
+def put_user_permissions_boundary(call: Call) -> Result:
+    params = call.params
+    _set_boundary(call, users, "user", params["UserName"], params["PermissionsBoundary"])
+    return {}
+
+
+def delete_user_permissions_boundary(call: Call) -> Result:
+    _set_boundary(call, users, "user", call.params["UserName"], None)
+    return {}
+
+
+def put_role_permissions_boundary(call: Call) -> Result:
+    params = call.params
+    _set_boundary(call, roles, "role", params["RoleName"], params["PermissionsBoundary"])
+    return {}
+
+
+def delete_role_permissions_boundary(call: Call) -> Result:
+    _set_boundary(call, roles, "role", call.params["RoleName"], None)
+    return {}
+
+
+OPERATIONS = {
+    "PutUserPermissionsBoundary": Operation(put_user_permissions_boundary),
+    "DeleteUserPermissionsBoundary": Operation(delete_user_permissions_boundary),
+    "PutRolePermissionsBoundary": Operation(put_role_permissions_boundary),
+    "DeleteRolePermissionsBoundary": Operation(delete_role_permissions_boundary),
+}
