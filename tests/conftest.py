@@ -118,6 +118,25 @@ def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def recreate_postgres_schema(url: str) -> None:
+    """Start each test session from an empty PostgreSQL schema: the test database is ours alone."""
+    from sqlalchemy import create_engine, text
+
+    from credo.store.db import normalize_url
+
+    engine = create_engine(normalize_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_postgres() -> None:
+    if POSTGRES_URL:
+        recreate_postgres_schema(POSTGRES_URL)
+
+
 @pytest.fixture(scope="session")
 def dev_server(store_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One dev-mode server per store for the whole session; tests reset it before use."""

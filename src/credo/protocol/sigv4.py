@@ -254,9 +254,11 @@ def canonical_request(
     for name in signature.signed_headers:
         values = headers.get(name, ())
         lines.append(f"{name}:{','.join(' '.join(v.split()) for v in values)}\n")
-    payload_hash = "UNSIGNED-PAYLOAD" if signature.presigned else hashlib.sha256(body).hexdigest()
+    # The body carries the Query parameters, so it is always signed: UNSIGNED-PAYLOAD (S3's
+    # presigned style) would let anyone rewrite the parameters of a captured request.
+    payload_hash = hashlib.sha256(body).hexdigest()
     claimed = headers.get("x-amz-content-sha256")
-    if claimed and not signature.presigned and claimed[0] != payload_hash:
+    if claimed and claimed[0] != payload_hash:
         raise SignatureDoesNotMatch(
             "The provided 'x-amz-content-sha256' header does not match what was computed."
         )
