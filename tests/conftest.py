@@ -57,9 +57,7 @@ class Server:
     def advance_clock(self, seconds: float) -> None:
         self.post("/_credo/clock", {"seconds": seconds})
 
-    def client(
-        self, service: str, key: str = "test", secret: str = "test", token: str | None = None
-    ) -> Any:
+    def client(self, service: str, key: str = "test", secret: str = "test", token: str | None = None) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
@@ -109,7 +107,10 @@ def stop_server(server: Server) -> None:
         server.process.wait()
 
 
-STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="no PostgreSQL"))]
+STORES = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="no PostgreSQL")),
+]
 
 
 @pytest.fixture(scope="session", params=STORES)

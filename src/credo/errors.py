@@ -194,3 +194,7 @@ class ServiceFailure(AwsError):
     status = 500
     sender_fault = False
     default_message = "An internal error occurred. Please try again later."
+
+
+class InvalidUserType(AwsError):
+    code = "InvalidUserType"

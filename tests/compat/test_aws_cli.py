@@ -15,7 +15,9 @@ from tests.conftest import Server
 AWS = str(Path(sys.executable).with_name("aws"))
 
 
-def aws(server: Server, tmp_path: Path, *args: str, key: str = "test", secret: str = "test") -> subprocess.CompletedProcess[str]:
+def aws(
+    server: Server, tmp_path: Path, *args: str, key: str = "test", secret: str = "test"
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": key,
@@ -46,7 +48,9 @@ def test_user_and_key_lifecycle(server: Server, tmp_path: Path) -> None:
     assert aws(server, tmp_path, "iam", "create-user", "--user-name", "cli-user").returncode == 0
     created = aws(server, tmp_path, "iam", "create-access-key", "--user-name", "cli-user")
     key = json.loads(created.stdout)["AccessKey"]
-    who = aws(server, tmp_path, "sts", "get-caller-identity", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    who = aws(
+        server, tmp_path, "sts", "get-caller-identity", key=key["AccessKeyId"], secret=key["SecretAccessKey"]
+    )
     assert json.loads(who.stdout)["Arn"] == "arn:aws:iam::123456789012:user/cli-user"
     listed = json.loads(aws(server, tmp_path, "iam", "list-users").stdout)
     assert [u["UserName"] for u in listed["Users"]] == ["cli-user"]
@@ -54,7 +58,10 @@ def test_user_and_key_lifecycle(server: Server, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("key", "secret", "code"),
-    [("AKIANOSUCHKEY0000000", "whatever", "InvalidClientTokenId"), ("test", "wrong", "SignatureDoesNotMatch")],
+    [
+        ("AKIANOSUCHKEY0000000", "whatever", "InvalidClientTokenId"),
+        ("test", "wrong", "SignatureDoesNotMatch"),
+    ],
 )
 def test_cli_reports_auth_errors(server: Server, tmp_path: Path, key: str, secret: str, code: str) -> None:
     """Bad credentials fail the CLI with AWS's error code in its message."""

@@ -64,7 +64,10 @@ def test_unknown_key_is_no_such_entity(iam: Any, operation: str) -> None:
         else:
             iam.delete_access_key(UserName="erin", AccessKeyId="AKIAAAAAAAAAAAAAAAAA")
     assert caught.value.response["Error"]["Code"] == "NoSuchEntity"
-    assert caught.value.response["Error"]["Message"] == "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found."
+    assert (
+        caught.value.response["Error"]["Message"]
+        == "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found."
+    )
 
 
 def test_invalid_status_is_validation_error(iam: Any) -> None:

@@ -23,9 +23,7 @@ text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF), ma
 name = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-_.~", min_size=1, max_size=12)
 
 
-def sign(
-    method: str, url: str, body: bytes, headers: dict[str, str], *, presign: bool = False
-) -> AWSRequest:
+def sign(method: str, url: str, body: bytes, headers: dict[str, str], *, presign: bool = False) -> AWSRequest:
     request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
     if presign:
         SigV4QueryAuth(CREDS, "iam", "us-east-1", expires=300).add_auth(request)
@@ -68,7 +66,13 @@ def test_any_botocore_signed_request_verifies(
 
 
 def tamper_cases() -> list[tuple[str, object]]:
-    return [("method", "PUT"), ("path", "/other"), ("query", "extra=1"), ("header", "tampered"), ("body", b"x=2")]
+    return [
+        ("method", "PUT"),
+        ("path", "/other"),
+        ("query", "extra=1"),
+        ("header", "tampered"),
+        ("body", b"x=2"),
+    ]
 
 
 @pytest.mark.parametrize(("part", "change"), tamper_cases())
@@ -155,9 +159,18 @@ def test_clock_skew_within_15_minutes_is_accepted(offset: int) -> None:
     ("authorization", "error"),
     [
         ("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00", IncompleteSignature),
-        ("AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iam/aws4_request, Signature=00", IncompleteSignature),
-        ("AWS4-HMAC-SHA1 Credential=a/b/c/d/aws4_request, SignedHeaders=host, Signature=00", IncompleteSignature),
-        ("AWS4-HMAC-SHA256 Credential=AKID/2024/aws4_request, SignedHeaders=host, Signature=00", IncompleteSignature),
+        (
+            "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iam/aws4_request, Signature=00",
+            IncompleteSignature,
+        ),
+        (
+            "AWS4-HMAC-SHA1 Credential=a/b/c/d/aws4_request, SignedHeaders=host, Signature=00",
+            IncompleteSignature,
+        ),
+        (
+            "AWS4-HMAC-SHA256 Credential=AKID/2024/aws4_request, SignedHeaders=host, Signature=00",
+            IncompleteSignature,
+        ),
     ],
 )
 def test_malformed_authorization_header(authorization: str, error: type[Exception]) -> None:
@@ -177,8 +190,10 @@ def test_scope_date_must_match_request_date() -> None:
     """The credential scope's date must be the request's date."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     headers = {
-        "authorization": ["AWS4-HMAC-SHA256 Credential=AKID/19990101/us-east-1/iam/aws4_request, "
-                          "SignedHeaders=host;x-amz-date, Signature=00"],
+        "authorization": [
+            "AWS4-HMAC-SHA256 Credential=AKID/19990101/us-east-1/iam/aws4_request, "
+            "SignedHeaders=host;x-amz-date, Signature=00"
+        ],
         "x-amz-date": [stamp],
         "host": ["h"],
     }

@@ -29,7 +29,9 @@ def raw_call(
     headers: dict[str, str] | None = None,
 ) -> tuple[int, str, dict[str, str]]:
     """POST a Query body, signed with botocore unless told otherwise; returns status, body, headers."""
-    request = AWSRequest(method="POST", url=server.endpoint + "/", data=body, headers={"Content-Type": FORM, **(headers or {})})
+    request = AWSRequest(
+        method="POST", url=server.endpoint + "/", data=body, headers={"Content-Type": FORM, **(headers or {})}
+    )
     if sign:
         SigV4Auth(Credentials(key, secret), service, "us-east-1").add_auth(request)
     prepared = request.prepare()
