@@ -67,6 +67,8 @@ TARGET_FRACTION_OF_TRIVIAL = 0.5
 
 SERVER_CPU = 0
 WRK_CPU = 1
+# Above this share of the server's CPU taken by other processes, a run is flagged as noisy.
+CONTENTION_WARNING = 0.10
 
 
 @dataclass(frozen=True)
@@ -424,6 +426,7 @@ class Cell:
     connections: int
     result: WrkResult | None = None
     server_cpu: float | None = None
+    other_cpu: float | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -439,6 +442,7 @@ def measure_target(
     connections: Sequence[int],
     duration: int,
     warmup: int,
+    repeat: int,
     scratch: Path,
 ) -> list[Cell]:
     """Start one server, set it up, warm it up, and measure every operation and concurrency."""
@@ -458,7 +462,7 @@ def measure_target(
                         run_wrk(wrk, wrk_pin, script, f"http://{HOST}:{server.port}/", 8, warmup)
                 for cell in cells:
                     if cell.operation == operation.name:
-                        _measure_cell(cell, operation, server, wrk, wrk_pin, script, duration)
+                        _measure_cell(cell, operation, server, wrk, wrk_pin, script, duration, repeat)
     except (ServerError, OSError) as error:
         for cell in cells:
             if cell.result is None and cell.error is None:
@@ -472,6 +476,42 @@ def measure_target(
     return cells
 
 
+def _cpu_ticks(cpu: int) -> tuple[int, int]:
+    """Busy and total ticks of one CPU so far, from /proc/stat (steal counts as busy)."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith(f"cpu{cpu} "):
+            values = [int(v) for v in line.split()[1:9]]
+            idle = values[3] + values[4]  # idle + iowait
+            return sum(values) - idle, sum(values)
+    raise ValueError(f"cpu{cpu} not in /proc/stat")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One measured wrk run and the CPU use around it."""
+
+    result: WrkResult
+    server_cpu: float
+    other_cpu: float | None
+
+
+def _measure_once(
+    server: Server, wrk: str, wrk_pin: Sequence[str], script: Path, url: str, connections: int, duration: int
+) -> Run:
+    server_cpu_before = server.cpu_seconds()
+    ticks_before = _cpu_ticks(SERVER_CPU) if wrk_pin else None
+    started = time.monotonic()
+    result = run_wrk(wrk, wrk_pin, script, url, connections, duration)
+    server_cpu = (server.cpu_seconds() - server_cpu_before) / (time.monotonic() - started)
+    other_cpu = None
+    if ticks_before is not None:
+        busy, total = (
+            after - before for after, before in zip(_cpu_ticks(SERVER_CPU), ticks_before, strict=True)
+        )
+        other_cpu = max(0.0, busy / total - server_cpu) if total else None
+    return Run(result, server_cpu, other_cpu)
+
+
 def _measure_cell(
     cell: Cell,
     operation: Operation,
@@ -480,34 +520,45 @@ def _measure_cell(
     wrk_pin: Sequence[str],
     script: Path,
     duration: int,
+    repeat: int,
 ) -> None:
-    server.ensure_running()
-    request = sign_request(operation, server.port)
-    script.write_text(wrk_script(request))
-    problem = check_sample(request, operation)
-    if problem is not None:
-        cell.error = problem
-        print(f"[{cell.target}] {cell.operation} c={cell.connections}: {problem}", flush=True)
-        return
-    cpu_before = server.cpu_seconds()
-    started = time.monotonic()
-    try:
-        result = run_wrk(wrk, wrk_pin, script, request.url, cell.connections, duration)
-    except (RuntimeError, ValueError) as error:
-        cell.error = str(error).splitlines()[0]
-        return
-    cell.server_cpu = (server.cpu_seconds() - cpu_before) / (time.monotonic() - started)
-    cell.result = result
+    """Measure one cell ``repeat`` times and keep the fastest clean run."""
+    best: Run | None = None
+    for _ in range(repeat):
+        server.ensure_running()
+        request = sign_request(operation, server.port)
+        script.write_text(wrk_script(request))
+        problem = check_sample(request, operation)
+        if problem is not None:
+            cell.error = problem
+            print(f"[{cell.target}] {cell.operation} c={cell.connections}: {problem}", flush=True)
+            return
+        try:
+            run = _measure_once(server, wrk, wrk_pin, script, request.url, cell.connections, duration)
+        except (RuntimeError, ValueError) as error:
+            cell.error = str(error).splitlines()[0]
+            return
+        if run.result.non_2xx:
+            best = run
+            break
+        if best is None or run.result.requests_per_second > best.result.requests_per_second:
+            best = run
+    assert best is not None
+    result = best.result
+    cell.result, cell.server_cpu, cell.other_cpu = result, best.server_cpu, best.other_cpu
     if result.non_2xx:
         cell.error = f"{result.non_2xx} of {result.requests} responses not 2xx"
     if result.socket_errors:
         cell.warnings.append(
             "socket errors: " + ", ".join(f"{k} {v}" for k, v in sorted(result.socket_errors.items()))
         )
+    if best.other_cpu is not None and best.other_cpu > CONTENTION_WARNING:
+        cell.warnings.append(f"other processes used {best.other_cpu:.0%} of CPU {SERVER_CPU}: noisy")
     print(
         f"[{cell.target}] {cell.operation:<17} c={cell.connections:<3} "
         f"{result.requests_per_second:>10.1f} req/s  p50 {result.p50_ms:.2f} ms  "
-        f"p99 {result.p99_ms:.2f} ms  server CPU {cell.server_cpu:.0%}  wrk CPU {result.cpu_fraction:.0%}"
+        f"p99 {result.p99_ms:.2f} ms  server CPU {best.server_cpu:.0%}  wrk CPU {result.cpu_fraction:.0%}"
+        + (f"  others on CPU {SERVER_CPU} {best.other_cpu:.0%}" if best.other_cpu is not None else "")
         + (f"  ERROR: {cell.error}" if cell.error else "")
         + (f"  ({'; '.join(cell.warnings)})" if cell.warnings else ""),
         flush=True,
@@ -569,7 +620,7 @@ def machine_facts(wrk: str) -> str:
 def _cell_row(cell: Cell) -> str:
     result = cell.result
     if result is None or cell.error is not None:
-        numbers = ["—", "—", "—", "—", "—"]
+        numbers = ["—"] * 6
     else:
         numbers = [
             f"{result.requests_per_second:,.0f}",
@@ -577,6 +628,7 @@ def _cell_row(cell: Cell) -> str:
             f"{result.p99_ms:.2f}",
             f"{cell.server_cpu:.0%}" if cell.server_cpu is not None else "—",
             f"{result.cpu_fraction:.0%}",
+            f"{cell.other_cpu:.0%}" if cell.other_cpu is not None else "—",
         ]
     notes = "; ".join([*([cell.error] if cell.error else []), *cell.warnings]) or ""
     notes = notes.replace("|", "\\|").replace("\n", " ")
@@ -632,6 +684,7 @@ def render_section(
     pin_note: str,
     duration: int,
     warmup: int,
+    repeat: int,
     notes: Sequence[str],
 ) -> str:
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -653,11 +706,14 @@ def render_section(
         f"(access key `{ACCESS_KEY_ID}`, region `{REGION}`) and re-signed before every run; a sample "
         f"request must answer 200 first. Each target is warmed up for {warmup} s per operation. "
         f"ListUsers runs with {USER_COUNT} users present (created through boto3). {pin_note} "
-        "Server CPU and wrk CPU are shares of one core during the run; wrk well below 100% means "
-        "the load generator was not the bottleneck.",
+        + (f"Each cell is the fastest of {repeat} runs. " if repeat > 1 else "")
+        + "Server CPU and wrk CPU are shares of one core during the run; wrk well below 100% means "
+        "the load generator was not the bottleneck. *Others* is the share of the server's CPU "
+        "used by other processes meanwhile (above 10% the cell is flagged as noisy).",
         "",
-        "| Target | Operation | Connections | req/s | p50 ms | p99 ms | server CPU | wrk CPU | Errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| Target | Operation | Connections | req/s | p50 ms | p99 ms | server CPU | wrk CPU | Others "
+        "| Errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
         *[_cell_row(cell) for cell in cells],
         "",
         f"GetCallerIdentity at {RATIO_CONNECTIONS} connections:",
@@ -716,6 +772,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per target and operation")
     parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per cell; the fastest clean one is reported (default 1)"
+    )
+    parser.add_argument(
         "--out",
         default=str(DEFAULT_OUT),
         help="markdown file whose load section is replaced (default docs/benchmarks.md; '-' to only print)",
@@ -767,7 +826,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     notes.append(note)
                     continue
             cells += measure_target(
-                target, wrk, (server_pin, wrk_pin), connections, args.duration, args.warmup, Path(scratch)
+                target,
+                wrk,
+                (server_pin, wrk_pin),
+                connections,
+                args.duration,
+                args.warmup,
+                args.repeat,
+                Path(scratch),
             )
 
     section = render_section(
@@ -777,6 +843,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pin_note=pin_note,
         duration=args.duration,
         warmup=args.warmup,
+        repeat=args.repeat,
         notes=notes,
     )
     print()
