@@ -76,6 +76,8 @@ class CredentialResolver:
                 user_id=account_id,
                 user_name=None,
                 access_key_id=access_key_id,
+                identity_kind="root",
+                identity_id=account_id,
             )
         else:
             principal = Principal(
@@ -85,5 +87,7 @@ class CredentialResolver:
                 user_id=row["user_id"],
                 user_name=row["name"],
                 access_key_id=access_key_id,
+                identity_kind="user",
+                identity_id=row["user_id"],
             )
         return ResolvedKey(secret.decode(), principal)
