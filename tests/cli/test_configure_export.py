@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from hashlib import sha1
@@ -149,3 +150,59 @@ def test_export_without_credentials(
     aws_files.write(config, "")
     result = credo("configure", "export-credentials", *args)
     assert (result.returncode, result.stdout, result.stderr) == (253, "", message + "\n")
+
+
+EQUIVALENCE = [
+    ("", STATIC, "default", {}, True),
+    ("", TEMPORARY, "tmp", {}, True),
+    ("[default]\naws_access_key_id = AKIACFG\naws_secret_access_key = cfgsecret\n", "", "default", {}, True),
+    (
+        "[default]\naws_access_key_id = AKIACFG\naws_secret_access_key = cfgsecret\n",
+        STATIC,
+        "default",
+        {},
+        True,
+    ),
+    (
+        "",
+        "[default]\naws_access_key_id = AKIAX\naws_secret_access_key = s\naws_security_token = legacy\n",
+        "default",
+        {},
+    ),
+    (
+        "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = default\n",
+        STATIC + "[r]\n",
+        "r",
+        {},
+        True,
+    ),
+    ("", STATIC, "default", {"AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "e"}, False),
+    ("[default]\ncredential_process = echo nope\n", "", "default", {}, False),
+    ("", "[default]\naws_access_key_id = AKIAONLY\n", "default", {}, False),
+]
+
+
+@pytest.mark.parametrize(("config", "credentials", "profile", "env", "fast_path"), EQUIVALENCE)
+def test_static_fast_path_equals_botocore(
+    aws_files: AwsFiles,
+    monkeypatch: pytest.MonkeyPatch,
+    config: str,
+    credentials: str,
+    profile: str,
+    env: dict[str, str],
+    fast_path: bool,
+) -> None:
+    """Whenever export answers without botocore, botocore's chain gives the very same keys."""
+    from credo.cli.configure_export import resolve_credentials, static_credentials
+    from credo.cli.shared_config import load_shared_config
+
+    aws_files.write(config, credentials)
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name, value in {**aws_files.env, **env}.items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    fast = static_credentials(load_shared_config(), profile)
+    assert (fast is not None) == fast_path
+    if fast is not None:
+        assert fast == resolve_credentials(profile)

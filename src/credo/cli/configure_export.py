@@ -17,6 +17,7 @@ from datetime import datetime
 import click
 
 from credo.cli.failures import exit_with, guarded
+from credo.cli.shared_config import SharedConfig
 
 # Shared with aws CLI v2 so a credential_process cycle through either tool is caught.
 CHAIN_VARIABLE = "_AWS_CLI_PROFILE_CHAIN"
@@ -64,6 +65,38 @@ def render(credentials: ResolvedCredentials, output_format: str) -> str:
     if credentials.expiration is not None:
         pairs.append(("AWS_CREDENTIAL_EXPIRATION", credentials.expiration))
     return "".join(template.format(name=name, value=value) + "\n" for name, value in pairs)
+
+
+# Any of these means a provider ahead of the static-key ones might answer: leave it to botocore.
+_DYNAMIC_KEYS = ("role_arn", "credential_source", "web_identity_token_file", "credential_process")
+_DYNAMIC_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+
+
+def static_credentials(shared: SharedConfig, profile: str) -> ResolvedCredentials | None:
+    """Plain keys botocore's chain would return unchanged, without importing botocore.
+
+    Only the unambiguous case: no environment or profile setting that puts another provider
+    ahead of botocore's shared-credentials-file / config-file ones. tests/cli prove the answer
+    equals botocore's for every case taken here; anything else returns None.
+    """
+    if any(os.environ.get(name) for name in _DYNAMIC_ENV):
+        return None
+    merged = shared.profile(profile) or {}
+    if any(key in merged for key in _DYNAMIC_KEYS) or any(key.startswith("sso_") for key in merged):
+        return None
+    for values in (shared.credential_profiles().get(profile, {}), shared.config_profiles().get(profile, {})):
+        key, secret = values.get("aws_access_key_id"), values.get("aws_secret_access_key")
+        if isinstance(key, str) and isinstance(secret, str) and key and secret:
+            token = values.get("aws_session_token") or values.get("aws_security_token")
+            return ResolvedCredentials(key, secret, token if isinstance(token, str) else None, None)
+        if "aws_access_key_id" in values or "aws_secret_access_key" in values:
+            return None  # partial keys: botocore's error message, not ours
+    return None
 
 
 def resolve_credentials(profile: str | None) -> ResolvedCredentials | None:
@@ -132,9 +165,13 @@ def export_credentials_command(ctx: click.Context, profile: str | None, output_f
     from credo.cli.shared_config import effective_profile, load_shared_config
 
     # Our parser first: a malformed file is reported with its line number.
-    load_shared_config()
+    shared = load_shared_config()
     option = chosen_profile(ctx, profile)
     _enter_chain(effective_profile(option))
+    fast = static_credentials(shared, effective_profile(option))
+    if fast is not None:
+        click.echo(render(fast, output_format), nl=False)
+        return
     import botocore.exceptions
 
     try:
