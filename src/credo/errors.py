@@ -198,3 +198,7 @@ class ServiceFailure(AwsError):
 
 class InvalidUserType(AwsError):
     code = "InvalidUserType"
+
+
+class PolicyNotAttachable(AwsError):
+    code = "PolicyNotAttachable"

@@ -15,6 +15,11 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.access_keys",
         "credo.iam.roles",
         "credo.iam.boundaries",
+        "credo.iam.login_profiles",
+        "credo.iam.password_policy",
+        "credo.iam.account_aliases",
+        "credo.iam.account_summary",
+        "credo.iam.credential_report",
     ],
     "sts": [
         "credo.sts.identity",
