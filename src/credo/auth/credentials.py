@@ -1,6 +1,6 @@
 """Access key id → secret and Principal, cached in memory and dropped whenever the store changes.
 
-``Store.changed()`` sees writes from every process sharing the store, so deactivating or
+``Store.generation()`` moves on writes from every process sharing the store, so deactivating or
 deleting a key refuses it on the very next request everywhere.
 """
 
@@ -35,12 +35,15 @@ class CredentialResolver:
         self._keyring = keyring
         self._cache: dict[str, ResolvedKey | None] = {}
         self._lock = threading.Lock()
+        self._generation = -1
 
     def resolve(self, access_key_id: str, session_token: str | None) -> ResolvedKey:
         """The active key ``access_key_id``; ``InvalidClientTokenId`` for unknown or inactive keys."""
-        if self._store.changed():
+        generation = self._store.generation()
+        if generation != self._generation:
             with self._lock:
                 self._cache.clear()
+                self._generation = generation
         try:
             found = self._cache[access_key_id]
         except KeyError:

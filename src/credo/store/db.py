@@ -1,7 +1,7 @@
 """The engine and its transactions, for SQLite (WAL) and PostgreSQL (psycopg 3) alike.
 
 ``Store.write()`` is the one way to change data: it bumps ``store_epoch`` in the same
-transaction, and ``Store.changed()`` tells every process sharing the store, cheaply, that
+transaction, and ``Store.generation()`` tells every process sharing the store, cheaply, that
 its caches are stale.
 """
 
@@ -72,6 +72,8 @@ class Store:
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         self._seen: int | None = None
+        self._generation = 0
+        self._changed_mark = -1
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -102,18 +104,25 @@ class Store:
             finally:
                 conn.info.pop("write", None)
 
-    def changed(self) -> bool:
-        """Whether anything was written since the last call (by any process).
+    def generation(self) -> int:
+        """A number that grows whenever anything was written (by any process) since last asked.
 
-        SQLite: ``PRAGMA data_version`` on a dedicated connection.
-        PostgreSQL: one primary-key read of ``store_epoch``.
+        Caches remember the generation they were filled at and drop themselves when it moves.
+        SQLite: ``PRAGMA data_version`` on a dedicated connection. PostgreSQL: one
+        primary-key read of ``store_epoch``.
         """
         with self._watch_lock:
             current = self._current_version()
-            if current == self._seen:
-                return False
-            self._seen = current
-            return True
+            if current != self._seen:
+                self._seen = current
+                self._generation += 1
+            return self._generation
+
+    def changed(self) -> bool:
+        """Whether anything was written since the previous call of ``changed`` (tests use this)."""
+        before = self._changed_mark
+        self._changed_mark = self.generation()
+        return before != self._changed_mark
 
     def _current_version(self) -> int:
         if self.is_sqlite and self._watch_path and self._watch_path != ":memory:":
