@@ -10,6 +10,7 @@ from credo import arn, ids
 from credo.call import Call, Operation, Result
 from credo.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from credo.iam import tags as entity_tags
+from credo.iam.boundaries import require_attachable
 from credo.iam.paging import decode_marker, limit_of, page
 from credo.store.schema import access_keys, accounts, users
 
@@ -71,6 +72,8 @@ def create_user(call: Call) -> Result:
     new_tags = params.get("Tags", [])
     entity_tags.validate_new_tags(new_tags)
     with call.services.store.write() as conn:
+        if params.get("PermissionsBoundary") is not None:
+            require_attachable(conn, account_id, params["PermissionsBoundary"])
         if _name_taken(conn, account_id, name):
             raise EntityAlreadyExists(f"User with name {name} already exists.")
         user_id = ids.entity_id(ids.USER)

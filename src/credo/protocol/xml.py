@@ -20,7 +20,8 @@ def render_result(
     name = operation.name
     parts = [f'<{name}Response xmlns="{namespace}">']
     output = operation.output_shape
-    if output is not None and output.members:
+    # An empty output shape still gets its (empty) Result element: botocore expects it.
+    if output is not None:
         parts.append(f"<{name}Result>")
         _members(output, result, parts)
         parts.append(f"</{name}Result>")

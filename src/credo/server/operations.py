@@ -15,6 +15,8 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.access_keys",
         "credo.iam.roles",
         "credo.iam.boundaries",
+        "credo.iam.instance_profiles",
+        "credo.iam.entity_tags",
         "credo.iam.login_profiles",
         "credo.iam.password_policy",
         "credo.iam.account_aliases",
