@@ -15,7 +15,7 @@ from credo.iam import tags as entity_tags
 from credo.iam.boundaries import describe_boundary, require_attachable
 from credo.iam.paging import decode_marker, limit_of, page
 from credo.policy import parse_policy
-from credo.store.schema import instance_profile_roles, roles
+from credo.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
 DEFAULT_MAX_SESSION_DURATION = 3600
 # AWS counts the trust policy's size without its whitespace.
@@ -29,6 +29,8 @@ DEPENDENTS: list[tuple[ColumnElement[Any], str]] = [
         instance_profile_roles.c.role_id,
         "Cannot delete entity, must remove roles from instance profile first.",
     ),
+    (inline_policies.c.entity_id, "Cannot delete entity, must delete policies first."),
+    (policy_attachments.c.entity_id, "Cannot delete entity, must detach all policies first."),
 ]
 
 

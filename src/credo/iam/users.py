@@ -12,12 +12,22 @@ from credo.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from credo.iam import tags as entity_tags
 from credo.iam.boundaries import require_attachable
 from credo.iam.paging import decode_marker, limit_of, page
-from credo.store.schema import access_keys, accounts, users
+from credo.store.schema import (
+    access_keys,
+    accounts,
+    group_members,
+    inline_policies,
+    policy_attachments,
+    users,
+)
 
 # Things that must be removed before a user can be deleted, each with AWS's wording.
 # Later aggregates (login profiles, MFA devices, policies, groups) add their own checks here.
 DEPENDENTS: list[tuple[ColumnElement[Any], str]] = [
     (access_keys.c.user_id, "Cannot delete entity, must delete access keys first."),
+    (inline_policies.c.entity_id, "Cannot delete entity, must delete policies first."),
+    (policy_attachments.c.entity_id, "Cannot delete entity, must detach all policies first."),
+    (group_members.c.user_id, "Cannot delete entity, must remove user from all groups first."),
 ]
 
 

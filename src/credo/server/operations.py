@@ -13,6 +13,11 @@ MODULES: dict[str, list[str]] = {
     "iam": [
         "credo.iam.users",
         "credo.iam.access_keys",
+        "credo.iam.groups",
+        "credo.iam.policies",
+        "credo.iam.policy_versions",
+        "credo.iam.inline_policies",
+        "credo.iam.attachments",
         "credo.iam.roles",
         "credo.iam.boundaries",
         "credo.iam.instance_profiles",

@@ -229,9 +229,7 @@ managed_policies = Table(
 policy_versions = Table(
     "policy_versions",
     metadata,
-    Column(
-        "policy_id", String(32), ForeignKey("managed_policies.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("policy_id", String(32), ForeignKey("managed_policies.id", ondelete="CASCADE"), primary_key=True),
     Column("number", Integer, primary_key=True, autoincrement=False),
     # Stored exactly as the client sent it; returned URL-encoded.
     Column("document", Text, nullable=False),
