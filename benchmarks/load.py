@@ -434,6 +434,10 @@ class Cell:
     def ok(self) -> bool:
         return self.result is not None and self.error is None
 
+    @property
+    def noisy(self) -> bool:
+        return self.other_cpu is not None and self.other_cpu > CONTENTION_WARNING
+
 
 def measure_target(
     target: Target,
@@ -443,6 +447,7 @@ def measure_target(
     duration: int,
     warmup: int,
     repeat: int,
+    quiet_wait: float,
     scratch: Path,
 ) -> list[Cell]:
     """Start one server, set it up, warm it up, and measure every operation and concurrency."""
@@ -462,7 +467,9 @@ def measure_target(
                         run_wrk(wrk, wrk_pin, script, f"http://{HOST}:{server.port}/", 8, warmup)
                 for cell in cells:
                     if cell.operation == operation.name:
-                        _measure_cell(cell, operation, server, wrk, wrk_pin, script, duration, repeat)
+                        _measure_cell(
+                            cell, operation, server, wrk, wrk_pin, script, duration, repeat, quiet_wait
+                        )
     except (ServerError, OSError) as error:
         for cell in cells:
             if cell.result is None and cell.error is None:
@@ -512,6 +519,28 @@ def _measure_once(
     return Run(result, server_cpu, other_cpu)
 
 
+def _wait_for_quiet_cpu(timeout: float) -> None:
+    """Wait (up to ``timeout`` s) until other processes leave the idle server's CPU mostly free."""
+    deadline = time.monotonic() + timeout
+    waited = False
+    while True:
+        busy_before, total_before = _cpu_ticks(SERVER_CPU)
+        time.sleep(0.5)
+        busy_after, total_after = _cpu_ticks(SERVER_CPU)
+        total = total_after - total_before
+        busy = (busy_after - busy_before) / total if total else 0.0
+        if busy <= CONTENTION_WARNING or time.monotonic() >= deadline:
+            if waited:
+                print(f"  … CPU {SERVER_CPU} now {busy:.0%} busy, measuring", flush=True)
+            return
+        if not waited:
+            print(
+                f"  … CPU {SERVER_CPU} is {busy:.0%} busy with other work, waiting up to {timeout:.0f}s",
+                flush=True,
+            )
+            waited = True
+
+
 def _measure_cell(
     cell: Cell,
     operation: Operation,
@@ -521,11 +550,14 @@ def _measure_cell(
     script: Path,
     duration: int,
     repeat: int,
+    quiet_wait: float,
 ) -> None:
     """Measure one cell ``repeat`` times and keep the fastest clean run."""
     best: Run | None = None
     for _ in range(repeat):
         server.ensure_running()
+        if wrk_pin:
+            _wait_for_quiet_cpu(quiet_wait)
         request = sign_request(operation, server.port)
         script.write_text(wrk_script(request))
         problem = check_sample(request, operation)
@@ -552,7 +584,7 @@ def _measure_cell(
         cell.warnings.append(
             "socket errors: " + ", ".join(f"{k} {v}" for k, v in sorted(result.socket_errors.items()))
         )
-    if best.other_cpu is not None and best.other_cpu > CONTENTION_WARNING:
+    if cell.noisy and best.other_cpu is not None:
         cell.warnings.append(f"other processes used {best.other_cpu:.0%} of CPU {SERVER_CPU}: noisy")
     print(
         f"[{cell.target}] {cell.operation:<17} c={cell.connections:<3} "
@@ -672,7 +704,11 @@ def ratio_lines(cells: Sequence[Cell]) -> list[str]:
         assert credo.result is not None and base.result is not None
         value = credo.result.requests_per_second / base.result.requests_per_second
         verdict = "met" if value >= goal else "**not met**"
-        lines.append(f"- {label}: **{render(value)}** (target ≥ {render(goal)}): {verdict}")
+        noisy = [c.target for c in (credo, base) if c.noisy]
+        caveat = (
+            f" (noisy: {' and '.join(noisy)} shared CPU {SERVER_CPU} with other processes)" if noisy else ""
+        )
+        lines.append(f"- {label}: **{render(value)}** (target ≥ {render(goal)}): {verdict}{caveat}")
     return lines
 
 
@@ -709,7 +745,8 @@ def render_section(
         + (f"Each cell is the fastest of {repeat} runs. " if repeat > 1 else "")
         + "Server CPU and wrk CPU are shares of one core during the run; wrk well below 100% means "
         "the load generator was not the bottleneck. *Others* is the share of the server's CPU "
-        "used by other processes meanwhile (above 10% the cell is flagged as noisy).",
+        "used by other processes meanwhile (above 10% the cell is flagged as noisy); before each run "
+        "the script waits for that CPU to fall quiet.",
         "",
         "| Target | Operation | Connections | req/s | p50 ms | p99 ms | server CPU | wrk CPU | Others "
         "| Errors |",
@@ -775,6 +812,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--repeat", type=int, default=1, help="runs per cell; the fastest clean one is reported (default 1)"
     )
     parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait before each run for other processes to leave the server's CPU (default 60)",
+    )
+    parser.add_argument(
         "--out",
         default=str(DEFAULT_OUT),
         help="markdown file whose load section is replaced (default docs/benchmarks.md; '-' to only print)",
@@ -833,6 +876,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.duration,
                 args.warmup,
                 args.repeat,
+                args.quiet_wait,
                 Path(scratch),
             )
 
