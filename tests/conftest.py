@@ -156,6 +156,11 @@ def server(dev_server: Server) -> Server:
     return dev_server
 
 
+def allow(*actions: str, resource: str = "*") -> dict[str, Any]:
+    """A one-statement identity policy allowing ``actions`` on ``resource``."""
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}]}
+
+
 @pytest.fixture
 def iam(server: Server) -> Any:
     """An IAM client signed with the dev root keys."""
@@ -170,10 +175,17 @@ def sts(server: Server) -> Any:
 
 @pytest.fixture
 def make_user(iam: Any, server: Server) -> Callable[..., tuple[str, Any]]:
-    """Create a user with an access key; returns (user name, client factory for that user)."""
+    """Create a user with an access key (and an inline policy); returns (name, client factory).
 
-    def make(name: str, **kwargs: Any) -> tuple[str, Any]:
+    Authorization is enforced: a user made without ``policy`` may do nothing but
+    GetCallerIdentity.
+    """
+
+    def make(name: str, policy: dict[str, Any] | str | None = None, **kwargs: Any) -> tuple[str, Any]:
         iam.create_user(UserName=name, **kwargs)
+        if policy is not None:
+            document = policy if isinstance(policy, str) else json.dumps(policy)
+            iam.put_user_policy(UserName=name, PolicyName="test-policy", PolicyDocument=document)
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return name, lambda service: server.client(service, key["AccessKeyId"], key["SecretAccessKey"])
 

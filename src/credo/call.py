@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credo.auth.credentials import CredentialResolver
+
+if TYPE_CHECKING:
+    from credo.auth.authorizer import Authorizer
 from credo.auth.key_usage import KeyUsage
 from credo.auth.principal import Principal
 from credo.clock import Clock
@@ -30,6 +33,7 @@ class Services:
     clock: Clock
     credentials: CredentialResolver
     usage: KeyUsage
+    authorizer: Authorizer
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import Server, allow
 
 
 def test_create_access_key_shape(iam: Any) -> None:
@@ -39,7 +39,7 @@ def test_at_most_two_keys(iam: Any) -> None:
 
 def test_key_without_user_name_is_the_callers(make_user: Any) -> None:
     """CreateAccessKey without UserName creates a key for the calling user."""
-    _, client_for = make_user("carol")
+    _, client_for = make_user("carol", policy=allow("iam:CreateAccessKey", "iam:ListAccessKeys"))
     carol = client_for("iam")
     key = carol.create_access_key()["AccessKey"]
     assert key["UserName"] == "carol"

@@ -15,7 +15,7 @@ import anyio.to_thread
 
 from credo import ids
 from credo.auth.key_usage import KeyUse
-from credo.call import Call, Services
+from credo.call import Call, Operation, Result, Services
 from credo.errors import (
     AwsError,
     InvalidAction,
@@ -105,10 +105,13 @@ class QueryEndpoint:
                 region=signature.region,
                 source_ip=_client_ip(scope, headers, services.settings.trusted_proxy_depth),
             )
-            if operation.uses_store and not services.store.is_sqlite:
-                result = await anyio.to_thread.run_sync(operation.handler, call)
+            secure = scope.get("scheme") == "https"
+            if not services.store.is_sqlite:
+                result = await anyio.to_thread.run_sync(
+                    _authorized_call, operation, call, service_name, secure
+                )
             else:
-                result = operation.handler(call)
+                result = _authorized_call(operation, call, service_name, secure)
             services.usage.record(
                 signature.access_key_id, KeyUse(services.clock.now(), service_name, signature.region)
             )
@@ -121,6 +124,12 @@ class QueryEndpoint:
             log.exception("request %s failed", request_id)
             failure = ServiceFailure()
             return failure.status, xml.render_error(failure, model.NAMESPACES[service_name], request_id)
+
+
+def _authorized_call(operation: Operation, call: Call, service: str, secure_transport: bool) -> Result:
+    """Authorize, then run: both touch the store, so both run on the same side of the loop."""
+    call.services.authorizer.authorize(call, service, secure_transport)
+    return operation.handler(call)
 
 
 async def _read_body(receive: Receive) -> bytes | None:

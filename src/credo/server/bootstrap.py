@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from credo import keyring as keyrings
+from credo.auth.authorizer import Authorizer
 from credo.auth.credentials import CredentialResolver
 from credo.auth.key_usage import KeyUsage
 from credo.call import Services
@@ -51,6 +52,7 @@ def open_services(settings: Settings) -> tuple[Services, accounts.RootCredential
         clock=Clock(),
         credentials=CredentialResolver(store, keyring),
         usage=KeyUsage(store),
+        authorizer=Authorizer(store),
     )
     return services, ensure_first_account(services)
 

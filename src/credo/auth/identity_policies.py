@@ -1,0 +1,115 @@
+"""The stored policies that apply to an identity: inline, attached, via groups, and its boundary.
+
+Read from the store and compiled once; the authorizer caches the result until the store's
+generation moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from credo.iam import policy_catalog
+from credo.iam.tags import read_tags
+from credo.policy import Policy, compile_policy
+from credo.store.schema import (
+    group_members,
+    inline_policies,
+    managed_policies,
+    policy_attachments,
+    policy_versions,
+    roles,
+    users,
+)
+
+
+@dataclass(frozen=True)
+class IdentityPolicies:
+    """What authorization needs to know about one identity."""
+
+    arn: str  # aws:PrincipalArn: the user's or role's ARN
+    identity: tuple[tuple[str, Policy], ...]
+    boundary: Policy | None
+    tags: tuple[dict[str, str], ...]
+    exists: bool = True
+
+
+def managed_policy_document(conn: Connection, account_id: str, policy_arn: str) -> str | None:
+    """The default version's document of an AWS or customer managed policy, if it exists."""
+    entry = policy_catalog.find(policy_arn)
+    if entry is not None:
+        return entry.document
+    prefix = f"arn:aws:iam::{account_id}:policy"
+    if not policy_arn.startswith(prefix + "/"):
+        return None
+    path_and_name = policy_arn[len(prefix) :]
+    path, _, name = path_and_name.rpartition("/")
+    row = conn.execute(
+        select(policy_versions.c.document)
+        .select_from(
+            managed_policies.join(policy_versions, policy_versions.c.policy_id == managed_policies.c.id)
+        )
+        .where(
+            managed_policies.c.account_id == account_id,
+            managed_policies.c.name == name,
+            managed_policies.c.path == path + "/",
+            policy_versions.c.number == managed_policies.c.default_version,
+        )
+    ).first()
+    return None if row is None else str(row[0])
+
+
+def _entity_policies(conn: Connection, account_id: str, entity_ids: list[str]) -> list[tuple[str, Policy]]:
+    found: list[tuple[str, Policy]] = []
+    for name, document in conn.execute(
+        select(inline_policies.c.name, inline_policies.c.document)
+        .where(inline_policies.c.entity_id.in_(entity_ids))
+        .order_by(inline_policies.c.entity_id, inline_policies.c.name_lower)
+    ):
+        found.append((name, compile_policy(document)))
+    arns = conn.execute(
+        select(policy_attachments.c.policy_arn)
+        .where(policy_attachments.c.entity_id.in_(entity_ids))
+        .order_by(policy_attachments.c.policy_arn)
+    ).scalars()
+    for policy_arn in dict.fromkeys(arns):
+        document = managed_policy_document(conn, account_id, policy_arn)
+        if document is not None:
+            found.append((policy_arn, compile_policy(document)))
+    return found
+
+
+def _boundary(conn: Connection, account_id: str, boundary_arn: str | None) -> Policy | None:
+    if not boundary_arn:
+        return None
+    document = managed_policy_document(conn, account_id, boundary_arn)
+    # A boundary whose policy vanished allows nothing, rather than lifting the cap.
+    return compile_policy(document if document is not None else '{"Version":"2012-10-17","Statement":[]}')
+
+
+def load_user(conn: Connection, account_id: str, user_id: str) -> IdentityPolicies:
+    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    if row is None:
+        return IdentityPolicies("", (), None, (), exists=False)
+    group_ids = list(
+        conn.execute(select(group_members.c.group_id).where(group_members.c.user_id == user_id)).scalars()
+    )
+    return IdentityPolicies(
+        arn=f"arn:aws:iam::{account_id}:user{row['path']}{row['name']}",
+        identity=tuple(_entity_policies(conn, account_id, [user_id, *group_ids])),
+        boundary=_boundary(conn, account_id, row["permissions_boundary_arn"]),
+        tags=tuple(read_tags(conn, user_id)),
+    )
+
+
+def load_role(conn: Connection, account_id: str, role_id: str) -> IdentityPolicies:
+    row = conn.execute(select(roles).where(roles.c.id == role_id)).mappings().first()
+    if row is None:
+        return IdentityPolicies("", (), None, (), exists=False)
+    return IdentityPolicies(
+        arn=f"arn:aws:iam::{account_id}:role{row['path']}{row['name']}",
+        identity=tuple(_entity_policies(conn, account_id, [role_id])),
+        boundary=_boundary(conn, account_id, row["permissions_boundary_arn"]),
+        tags=tuple(read_tags(conn, role_id)),
+    )

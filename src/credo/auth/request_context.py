@@ -1,0 +1,85 @@
+"""The condition keys AWS puts in the request context, for one authenticated call.
+
+Keys that AWS sets only in some situations are absent otherwise: ``aws:MultiFactorAuthPresent``
+and ``aws:TokenIssueTime`` exist only for temporary credentials, ``aws:MultiFactorAuthAge`` only
+when MFA was used, ``aws:username`` only for IAM users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from credo.auth.principal import Principal
+
+PRINCIPAL_TYPES = {
+    "root": "Account",
+    "user": "User",
+    "assumed-role": "AssumedRole",
+    "federated-user": "FederatedUser",
+}
+
+ContextValue = str | list[str]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def request_context(
+    principal: Principal,
+    *,
+    principal_arn: str,
+    principal_tags: Sequence[Mapping[str, str]],
+    params: Mapping[str, Any],
+    now: datetime,
+    source_ip: str,
+    secure_transport: bool,
+    region: str,
+    resource_tags: Sequence[Mapping[str, str]] = (),
+) -> dict[str, ContextValue]:
+    """Every global and IAM condition key that applies; keys are lower-case (AWS ignores case)."""
+    context: dict[str, ContextValue] = {
+        "aws:userid": principal.user_id,
+        "aws:principalarn": principal_arn,
+        "aws:principalaccount": principal.account_id,
+        "aws:principaltype": PRINCIPAL_TYPES[principal.kind],
+        "aws:currenttime": _iso(now),
+        "aws:epochtime": str(int(now.timestamp())),
+        "aws:securetransport": "true" if secure_transport else "false",
+        "aws:requestedregion": region,
+    }
+    if source_ip:
+        context["aws:sourceip"] = source_ip
+    if principal.kind == "user" and principal.user_name:
+        context["aws:username"] = principal.user_name
+    if principal.is_session:
+        context["aws:multifactorauthpresent"] = "true" if principal.mfa_authenticated else "false"
+        if principal.token_issued_at is not None:
+            context["aws:tokenissuetime"] = _iso(principal.token_issued_at)
+        if principal.mfa_authenticated and principal.mfa_authenticated_at is not None:
+            age = int((now - principal.mfa_authenticated_at).total_seconds())
+            context["aws:multifactorauthage"] = str(max(age, 0))
+        if principal.source_identity:
+            context["aws:sourceidentity"] = principal.source_identity
+    for tag in principal_tags:
+        context[f"aws:principaltag/{tag['Key'].lower()}"] = tag["Value"]
+    for key, value in principal.session_tags:
+        context[f"aws:principaltag/{key.lower()}"] = value
+    request_tags = params.get("Tags") or []
+    if request_tags:
+        for tag in request_tags:
+            context[f"aws:requesttag/{str(tag['Key']).lower()}"] = str(tag.get("Value", ""))
+        context["aws:tagkeys"] = [str(tag["Key"]) for tag in request_tags]
+    elif params.get("TagKeys"):
+        context["aws:tagkeys"] = [str(key) for key in params["TagKeys"]]
+    for tag in resource_tags:
+        key = tag["Key"].lower()
+        context[f"aws:resourcetag/{key}"] = tag["Value"]
+        context[f"iam:resourcetag/{key}"] = tag["Value"]
+    if params.get("PolicyArn"):
+        context["iam:policyarn"] = str(params["PolicyArn"])
+    if params.get("PermissionsBoundary"):
+        context["iam:permissionsboundary"] = str(params["PermissionsBoundary"])
+    return context
