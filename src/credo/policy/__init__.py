@@ -33,8 +33,16 @@ The rules, with the AWS documentation they follow, are in each module's docstrin
 (``${...}``), ``principals`` (Principal) and ``evaluate`` (the decision).
 """
 
-from credo.policy.document import Policy, PolicyKind, Statement, compile_policy, context_keys_of, parse_policy
-from credo.policy.evaluate import Decision, MatchedStatement, Request, evaluate
+from credo.policy.document import (
+    MatchedStatement,
+    Policy,
+    PolicyKind,
+    Statement,
+    compile_policy,
+    context_keys_of,
+    parse_policy,
+)
+from credo.policy.evaluate import Decision, Request, evaluate
 
 __all__ = [
     "Decision",

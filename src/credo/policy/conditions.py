@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 from credo.errors import MalformedPolicyDocument
 from credo.policy.matching import any_of, arn_source, glob_source
-from credo.policy.variables import Part, Resolved, Variable, has_variables, parse_template, resolve
+from credo.policy.variables import Part, Resolved, Variable, lookup, parse_template, resolve
 
-Context = Mapping[str, tuple[str, ...]]
+# The request context as the evaluator passes it: lowercased keys, a string or a sequence.
+Context = Mapping[str, str | Sequence[str]]
 Predicate = Callable[[str], bool]
 _Compare = Callable[[float, float], bool]
 
@@ -102,6 +103,22 @@ def _text(parts: Resolved) -> str:
     return "".join(p if isinstance(p, str) else p.text for p in parts)
 
 
+def _memo(test: Predicate) -> Predicate:
+    """Remember a costly test's answers per request value (IP, number and date parsing)."""
+    answers: dict[str, bool] = {}
+
+    def remembered(value: str) -> bool:
+        found = answers.get(value)
+        if found is None:
+            found = test(value)
+            if len(answers) >= 1024:
+                answers.clear()
+            answers[value] = found
+        return found
+
+    return remembered
+
+
 @functools.lru_cache(maxsize=4096)
 def predicate(family: str, values: tuple[Resolved, ...]) -> Predicate:
     """Whether one request value matches any of the policy ``values`` (the positive operator)."""
@@ -121,7 +138,7 @@ def predicate(family: str, values: tuple[Resolved, ...]) -> Predicate:
         return lambda c: c.lower() in truth
     if family == "binary":
         blobs = frozenset(b for b in (_binary(_text(v)) for v in values) if b is not None)
-        return lambda c: _binary(c) in blobs
+        return _memo(lambda c: _binary(c) in blobs)
     if family == "ip":
         nets = []
         for v in values:
@@ -129,12 +146,12 @@ def predicate(family: str, values: tuple[Resolved, ...]) -> Predicate:
                 nets.append(ipaddress.ip_network(_text(v), strict=False))
             except ValueError:
                 continue
-        return lambda c: (a := _ip(c)) is not None and any(a in n for n in nets)
+        return _memo(lambda c: (a := _ip(c)) is not None and any(a in n for n in nets))
     kind, _, name = family.partition(":")
     convert = _number if kind == "numeric" else _date
     compare = _COMPARE[name]
     bounds = [b for b in (convert(_text(v)) for v in values) if b is not None]
-    return lambda c: (x := convert(c)) is not None and any(compare(x, b) for b in bounds)
+    return _memo(lambda c: (x := convert(c)) is not None and any(compare(x, b) for b in bounds))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -189,7 +206,8 @@ def compile_condition(operator_name: str, key: str, raw: object, *, variables: b
         wanted = frozenset(t.lower() for t in texts if t is not None)
 
         def null_check(ctx: Context) -> bool:
-            present = bool(ctx.get(lkey))
+            value = ctx.get(lkey)
+            present = value is not None and (value.__class__ is str or len(value) > 0)
             return (not present and "true" in wanted) or (present and "false" in wanted)
 
         return Condition(operator_name, lkey, key, (), null_check)
@@ -198,9 +216,24 @@ def compile_condition(operator_name: str, key: str, raw: object, *, variables: b
     parsed: tuple[tuple[Part, ...], ...] = tuple(
         parse_template(t) if variables and family in _TEMPLATED else (t,) for t in texts if t is not None
     )
-    templated = any(has_variables(p) for p in parsed)
-    var_keys = tuple((p.key, p.name) for parts in parsed for p in parts if isinstance(p, Variable))
-    static = None if templated else predicate(family, parsed)
+    variables_used = tuple(p for parts in parsed for p in parts if isinstance(p, Variable))
+    var_keys = tuple((v.key, v.name) for v in variables_used)
+    static = None if variables_used else predicate(family, parsed)
+    by_values: dict[tuple[str | None, ...], Predicate] = {}
+
+    def current(ctx: Context) -> Predicate | None:
+        """The predicate for this request's variable values, built once per value set."""
+        values = tuple(lookup(v, ctx) for v in variables_used)
+        found = by_values.get(values)
+        if found is None:
+            if None in values:
+                return None
+            resolved = tuple(resolve(p, ctx) for p in parsed)
+            found = predicate(family, resolved)
+            if len(by_values) >= 256:
+                by_values.clear()
+            by_values[values] = found
+        return found
 
     if prefix == "forallvalues":
         missing_result, mode = True, "all"
@@ -211,18 +244,16 @@ def compile_condition(operator_name: str, key: str, raw: object, *, variables: b
 
     def check(ctx: Context) -> bool:
         values = ctx.get(lkey)
+        if values is None:
+            return missing_result
+        matches = static if static is not None else current(ctx)
+        if matches is None:
+            return False
+        if values.__class__ is str:
+            return matches(values) is not negated
         if not values:
             return missing_result
-        if static is not None:
-            matches = static
-        else:
-            resolved = tuple(resolve(p, ctx) for p in parsed)
-            if any(r is None for r in resolved):
-                return False
-            matches = predicate(family, resolved)
         if mode == "one":
-            if len(values) == 1:
-                return matches(values[0]) is not negated
             return any(matches(v) for v in values) is not negated
         if mode == "all":
             return all(matches(v) is not negated for v in values)

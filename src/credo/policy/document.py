@@ -46,6 +46,19 @@ _CONDITION_KEY = re.compile(r"[A-Za-z0-9\-*?]+:\S+\Z")
 _WITH_PRINCIPAL: frozenset[str] = frozenset({"resource", "trust"})
 
 
+@dataclass(frozen=True, slots=True)
+class MatchedStatement:
+    """A statement that decided, positioned as SimulateCustomPolicy reports it (1-based)."""
+
+    policy_id: str
+    sid: str | None
+    effect: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Statement:
     """One compiled statement and where it was written."""
@@ -62,7 +75,21 @@ class Statement:
     not_principal: bool
     conditions: tuple[Condition, ...]
     needed_keys: tuple[tuple[str, str], ...]  # (lowercased, as written): keys a decision reads
+    uses_context: bool  # whether deciding it reads the request context at all
     span: Span
+    _reported: dict[str, MatchedStatement] = field(default_factory=dict, repr=False)
+
+    def matched_as(self, policy_id: str) -> MatchedStatement:
+        """This statement as a MatchedStatement of the policy named ``policy_id`` (cached)."""
+        found = self._reported.get(policy_id)
+        if found is None:
+            s = self.span
+            found = MatchedStatement(
+                policy_id, self.sid, self.effect, s.start_line, s.start_column, s.end_line, s.end_column
+            )
+            if len(self._reported) < 64:
+                self._reported[policy_id] = found
+        return found
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,9 +102,10 @@ class Policy:
     statements: tuple[Statement, ...]
     document: dict[str, Any] = field(repr=False)
     _by_service: dict[str, tuple[Statement, ...]] = field(default_factory=dict, repr=False)
+    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, repr=False)
 
-    def statements_for(self, service: str) -> tuple[Statement, ...]:
-        """The statements whose Action could match an action of ``service`` (lowercase)."""
+    def statements_for_service(self, service: str) -> tuple[Statement, ...]:
+        """The statements whose Action could match some action of ``service`` (lowercase)."""
         found = self._by_service.get(service)
         if found is None:
             found = tuple(
@@ -87,6 +115,25 @@ class Policy:
             )
             if len(self._by_service) < 1024:
                 self._by_service[service] = found
+        return found
+
+    def statements_for(self, action: str) -> tuple[Statement, ...]:
+        """The statements whose Action/NotAction element matches ``action`` (lowercase).
+
+        Answers are kept per action name (a bounded set: the actions AWS defines), so a
+        decision does no action matching at all after the first request for an action.
+        """
+        found = self._by_action.get(action)
+        if found is None:
+            service = action.partition(":")[0]
+            found = tuple(
+                s
+                for s in self.statements_for_service(service)
+                if s.actions.matches(action) is not s.not_action
+            )
+            if len(self._by_action) >= 4096:
+                self._by_action.clear()
+            self._by_action[action] = found
         return found
 
 
@@ -225,6 +272,7 @@ def _compile_statement(
         not_principal=bool(principal_el and principal_el[1]),
         conditions=tuple(conditions),
         needed_keys=tuple(needed.items()),
+        uses_context=bool(needed or conditions or (resources is not None and resources.templates)),
         span=located.span_of(st),
     )
 
@@ -274,7 +322,7 @@ def context_keys_of(policies: Iterable[Policy]) -> list[str]:
                 for lkey, name in cond.variable_keys:
                     found.setdefault(lkey, name)
             if st.resources is not None:
-                for parts in st.resources.templates:
-                    for var in variables_in(parts):
+                for template in st.resources.templates:
+                    for var in template.variables:
                         found.setdefault(var.key, var.name)
     return [found[k] for k in sorted(found)]

@@ -34,7 +34,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from credo.policy.document import Policy, Statement
+from credo.policy.conditions import Context
+from credo.policy.document import MatchedStatement, Policy, Statement
 from credo.policy.principals import ACCOUNT, CAPPED, NONE, SESSION, USER, session_role
 
 Result = Literal["allowed", "explicitDeny", "implicitDeny"]
@@ -44,9 +45,9 @@ Result = Literal["allowed", "explicitDeny", "implicitDeny"]
 class Request:
     """What is asked: an action on a resource, by a principal, with a context.
 
-    ``context`` keys are case-insensitive (stored lowercased); a value is a string or a list
-    of strings. ``principal_service`` (``ec2.amazonaws.com``) and ``principal_federated`` (an
-    identity provider) identify non-IAM callers for Principal matching.
+    ``context`` keys are case-insensitive; a value is a string or a list of strings.
+    ``principal_service`` (``ec2.amazonaws.com``) and ``principal_federated`` (an identity
+    provider) identify non-IAM callers for Principal matching.
     """
 
     action: str
@@ -56,34 +57,6 @@ class Request:
     principal_account: str | None = None
     principal_service: str | None = None
     principal_federated: str | None = None
-    action_lower: str = field(init=False, repr=False, compare=False)
-    service: str = field(init=False, repr=False, compare=False)
-    normalized: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
-    role: tuple[str, str] | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        lowered = self.action.lower()
-        object.__setattr__(self, "action_lower", lowered)
-        object.__setattr__(self, "service", lowered.split(":", 1)[0])
-        object.__setattr__(
-            self,
-            "normalized",
-            {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in self.context.items()},
-        )
-        object.__setattr__(self, "role", session_role(self.principal_arn))
-
-
-@dataclass(frozen=True, slots=True)
-class MatchedStatement:
-    """A statement that decided, positioned as SimulateCustomPolicy reports it (1-based)."""
-
-    policy_id: str
-    sid: str | None
-    effect: str
-    start_line: int
-    start_column: int
-    end_line: int
-    end_column: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,67 +70,83 @@ class Decision:
         return self.result == "allowed"
 
 
-def _matched(policy_id: str, st: Statement) -> MatchedStatement:
-    s = st.span
-    return MatchedStatement(
-        policy_id, st.sid, st.effect, s.start_line, s.start_column, s.end_line, s.end_column
-    )
+_NOTHING: tuple[str, ...] = ()
+_IMPLICIT_DENY = Decision("implicitDeny", (), ())
 
 
-def _applies(st: Statement, request: Request, missing: dict[str, str]) -> bool:
-    """Whether the statement's action, resource and conditions match (not its principal)."""
-    if st.actions.matches(request.action_lower) is st.not_action:
-        return False
-    ctx = request.normalized
-    for key, name in st.needed_keys:
-        if key not in ctx:
-            missing.setdefault(key, name)
-    if st.resources is not None:
-        hit = st.resources.matches(request.resource, ctx)
-        if hit is None or hit is st.not_resource:
+class _Call:
+    """One evaluation's request, normalized once, and what it has found so far."""
+
+    __slots__ = ("action", "ctx", "denies", "missing", "request", "resource", "service")
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.action = request.action.lower()
+        self.service = self.action.partition(":")[0]
+        self.resource = request.resource
+        self.ctx: Context = {k.lower(): v for k, v in request.context.items()}
+        self.missing: dict[str, str] | None = None
+        self.denies: list[MatchedStatement] = []
+
+    def applies(self, st: Statement) -> bool:
+        """Whether the statement's action, resource and conditions match (not its principal)."""
+        actions = st.actions
+        action = self.action
+        hit = action in actions.exact or (
+            actions.pattern is not None and actions.pattern.fullmatch(action) is not None
+        )
+        if hit is st.not_action:
             return False
-    return all(cond.check(ctx) for cond in st.conditions)
-
-
-def _scan(
-    policy_id: str,
-    policy: Policy,
-    request: Request,
-    missing: dict[str, str],
-    denies: list[MatchedStatement],
-    allows: list[MatchedStatement] | None,
-) -> bool:
-    """Record matching Deny statements; return whether some Allow statement matched."""
-    allowed = False
-    for st in policy.statements_for(request.service):
-        if not st.deny and allowed and allows is None:
-            continue  # a cap only needs one Allow; keep looking for Deny statements
-        if _applies(st, request, missing):
-            if st.deny:
-                denies.append(_matched(policy_id, st))
+        ctx = self.ctx
+        for key, name in st.needed_keys:
+            if key not in ctx:
+                if self.missing is None:
+                    self.missing = {}
+                self.missing.setdefault(key, name)
+        resources = st.resources
+        if resources is not None:
+            if resources.match_all:
+                if st.not_resource:
+                    return False
             else:
+                found = resources.matches(self.resource, ctx)
+                if found is None or found is st.not_resource:
+                    return False
+        for cond in st.conditions:  # noqa: SIM110 - a loop is faster than all() over a generator
+            if not cond.check(ctx):
+                return False
+        return True
+
+    def scan(self, policy_id: str, policy: Policy, allows: list[MatchedStatement] | None) -> bool:
+        """Record matching Deny statements; return whether an Allow statement matched."""
+        allowed = False
+        for st in policy.statements_for(self.action):
+            if st.deny:
+                if self.applies(st):
+                    self.denies.append(st.matched_as(policy_id))
+            elif (allows is not None or not allowed) and self.applies(st):
                 allowed = True
                 if allows is not None:
-                    allows.append(_matched(policy_id, st))
-    return allowed
+                    allows.append(st.matched_as(policy_id))
+        return allowed
 
-
-def _grant(st: Statement, request: Request) -> int:
-    if st.principals is None:
-        return CAPPED
-    level = st.principals.grant(
-        request.principal_arn,
-        request.principal_account,
-        request.role,
-        request.principal_service,
-        request.principal_federated,
-    )
-    if st.not_principal:
-        # Listing an account in NotPrincipal exempts the account principal, not its users
-        # and roles (AWS: list the account and the principal, or the whole account is denied).
-        exempt = level > ACCOUNT or (level == ACCOUNT and (request.principal_arn or "").endswith(":root"))
-        return NONE if exempt else CAPPED
-    return level
+    def grant(self, st: Statement) -> int:
+        if st.principals is None:
+            return CAPPED
+        request = self.request
+        level = st.principals.grant(
+            request.principal_arn,
+            request.principal_account,
+            session_role(request.principal_arn),
+            request.principal_service,
+            request.principal_federated,
+        )
+        if st.not_principal:
+            # Listing an account in NotPrincipal exempts the account principal, not its users
+            # and roles (AWS: list the account and the principal, or the whole account is denied).
+            exempt = level > ACCOUNT or (level == ACCOUNT and (request.principal_arn or "").endswith(":root"))
+            return NONE if exempt else CAPPED
+        return level
 
 
 def evaluate(
@@ -171,51 +160,46 @@ def evaluate(
     is_root: bool = False,
 ) -> Decision:
     """Decide ``request`` against the policies that apply to it (see the module docstring)."""
-    missing: dict[str, str] = {}
-    denies: list[MatchedStatement] = []
+    call = _Call(request)
     allows: list[MatchedStatement] = []
 
     identity_allowed = False
     for policy_id, policy in identity:
-        if _scan(policy_id, policy, request, missing, denies, allows):
+        if call.scan(policy_id, policy, allows):
             identity_allowed = True
 
     best_grant = NONE
     for policy_id, policy in resource:
-        for st in policy.statements_for(request.service):
-            level = _grant(st, request)
-            if level == NONE or not _applies(st, request, missing):
+        for st in policy.statements_for(call.action):
+            level = call.grant(st)
+            if level == NONE or not call.applies(st):
                 continue
             if st.deny:
-                denies.append(_matched(policy_id, st))
+                call.denies.append(st.matched_as(policy_id))
             else:
-                allows.append(_matched(policy_id, st))
+                allows.append(st.matched_as(policy_id))
                 best_grant = max(best_grant, level)
 
     boundary_ok = True
     if boundaries is not None:
         boundary_ok = False
         for policy in boundaries:
-            if _scan(policy.id or "PermissionsBoundary", policy, request, missing, denies, None):
+            if call.scan(policy.id or "PermissionsBoundary", policy, None):
                 boundary_ok = True
     session_ok = True
     if session is not None:
         session_ok = False
         for policy in session:
-            if _scan(policy.id or "SessionPolicy", policy, request, missing, denies, None):
+            if call.scan(policy.id or "SessionPolicy", policy, None):
                 session_ok = True
 
-    missing_keys = tuple(missing.values())
-    if denies:
-        return Decision("explicitDeny", tuple(denies), missing_keys)
+    missing = _NOTHING if call.missing is None else tuple(call.missing.values())
+    if call.denies:
+        return Decision("explicitDeny", tuple(call.denies), missing)
 
     identity_side = (is_root or identity_allowed) and boundary_ok and session_ok
-    principal_account = request.principal_account
-    if (
-        resource_account is not None
-        and principal_account is not None
-        and resource_account != principal_account
-    ):
+    account = request.principal_account
+    if resource_account is not None and account is not None and resource_account != account:
         allowed = identity_side and best_grant >= ACCOUNT
     else:
         allowed = (
@@ -225,5 +209,5 @@ def evaluate(
             or (best_grant == CAPPED and boundary_ok and session_ok)
         )
     if allowed:
-        return Decision("allowed", tuple(allows), missing_keys)
-    return Decision("implicitDeny", (), missing_keys)
+        return Decision("allowed", tuple(allows), missing)
+    return _IMPLICIT_DENY if missing is _NOTHING else Decision("implicitDeny", (), missing)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from credo.policy.variables import Part, Resolved, Verbatim, has_variables, resolve
+from credo.policy.variables import Context, Part, Variable, Verbatim, has_variables, lookup
 
 _NEVER = "(?!)"
 
@@ -49,17 +49,9 @@ def arn_source(parts: Iterable[str | Verbatim] | str) -> str:
     colons = 0
     out: list[str] = []
     for part in parts:
-        verbatim = isinstance(part, Verbatim)
-        for ch in part.text if isinstance(part, Verbatim) else part:
-            if ch == ":":
-                colons += 1
-                out.append(":")
-            elif not verbatim and ch == "*":
-                out.append("[^:]*" if colons < 5 else ".*")
-            elif not verbatim and ch == "?":
-                out.append("[^:]" if colons < 5 else ".")
-            else:
-                out.append(re.escape(ch))
+        text = part.text if isinstance(part, Verbatim) else part
+        out.append(_segment_source(text, colons, isinstance(part, Verbatim)))
+        colons += text.count(":")
     if colons < 5:
         return _NEVER  # not an ARN: it cannot match one
     return "".join(out)
@@ -109,22 +101,83 @@ class ActionMatcher:
         return self.pattern is not None and self.pattern.fullmatch(action) is not None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ArnTemplate:
+    """An ARN pattern with variables: regex fragments around them, patterns cached per value set.
+
+    A substituted value is matched literally; the wildcards after it keep the segment they
+    were written in (a value containing ``:`` does not shift them).
+    """
+
+    parts: tuple[Part, ...]
+    fragments: tuple[str | Variable, ...]
+    variables: tuple[Variable, ...]
+    cache: dict[tuple[str | None, ...], re.Pattern[str]]
+
+    @classmethod
+    def build(cls, parts: tuple[Part, ...]) -> ArnTemplate:
+        fragments: list[str | Variable] = []
+        colons = 0
+        for part in parts:
+            if isinstance(part, Variable):
+                fragments.append(part)
+                continue
+            text = part.text if isinstance(part, Verbatim) else part
+            source = _segment_source(text, colons, isinstance(part, Verbatim))
+            colons += text.count(":")
+            fragments.append(source)
+        complete = colons >= 5 or parts == ("*",)
+        variables = tuple(p for p in parts if isinstance(p, Variable))
+        return cls(parts, tuple(fragments) if complete else (_NEVER,), variables, {})
+
+    def pattern(self, context: Context) -> re.Pattern[str] | None:
+        """The pattern for this request's variable values; ``None`` if one cannot be resolved."""
+        values = tuple(lookup(v, context) for v in self.variables)
+        found = self.cache.get(values)
+        if found is not None:
+            return found
+        if None in values:
+            return None
+        it = iter(values)
+        source = "".join(re.escape(next(it) or "") if isinstance(f, Variable) else f for f in self.fragments)
+        found = compiled(source)
+        if len(self.cache) >= 256:
+            self.cache.clear()
+        self.cache[values] = found
+        return found
+
+
+def _segment_source(text: str, colons: int, verbatim: bool) -> str:
+    out: list[str] = []
+    for ch in text:
+        if ch == ":":
+            colons += 1
+            out.append(":")
+        elif not verbatim and ch == "*":
+            out.append("[^:]*" if colons < 5 else ".*")
+        elif not verbatim and ch == "?":
+            out.append("[^:]" if colons < 5 else ".")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceMatcher:
     """Matches a resource ARN against a Resource/NotResource element, resolving variables."""
 
     pattern: re.Pattern[str] | None  # all entries without variables
-    templates: tuple[tuple[Part, ...], ...]  # entries with variables, resolved per request
+    templates: tuple[ArnTemplate, ...]  # entries with variables, resolved per request
     match_all: bool
 
     @classmethod
     def build(cls, entries: Iterable[tuple[Part, ...]]) -> ResourceMatcher:
         static: list[str] = []
-        templates: list[tuple[Part, ...]] = []
+        templates: list[ArnTemplate] = []
         match_all = False
         for parts in entries:
             if has_variables(parts):
-                templates.append(parts)
+                templates.append(ArnTemplate.build(parts))
                 continue
             if parts == ("*",):
                 match_all = True
@@ -132,17 +185,17 @@ class ResourceMatcher:
         pattern = any_of(static) if static else None
         return cls(pattern, tuple(templates), match_all)
 
-    def matches(self, resource: str, context: Mapping[str, tuple[str, ...]]) -> bool | None:
+    def matches(self, resource: str, context: Context) -> bool | None:
         """True or False; ``None`` when nothing matched and some entry could not be resolved."""
         if self.match_all:
             return True
         if self.pattern is not None and self.pattern.fullmatch(resource) is not None:
             return True
         unresolved = False
-        for parts in self.templates:
-            resolved: Resolved | None = resolve(parts, context)
-            if resolved is None:
+        for template in self.templates:
+            pattern = template.pattern(context)
+            if pattern is None:
                 unresolved = True
-            elif compiled(arn_source(resolved)).fullmatch(resource) is not None:
+            elif pattern.fullmatch(resource) is not None:
                 return True
         return None if unresolved else False

@@ -9,7 +9,7 @@ the literal characters, never for wildcards; a substituted value is literal text
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 _VARIABLE = re.compile(r"\$\{([^{}]*)\}")
@@ -81,15 +81,20 @@ def variables_in(parts: tuple[Part, ...]) -> list[Variable]:
     return [p for p in parts if isinstance(p, Variable)]
 
 
-def lookup(variable: Variable, context: Mapping[str, tuple[str, ...]]) -> str | None:
+Context = Mapping[str, str | Sequence[str]]
+
+
+def lookup(variable: Variable, context: Context) -> str | None:
     """The single value a variable stands for, its default, or ``None`` if it has neither."""
     values = context.get(variable.key)
-    if values is not None and len(values) == 1:
-        return values[0]
-    return variable.default
+    if values is None:
+        return variable.default
+    if isinstance(values, str):
+        return values
+    return values[0] if len(values) == 1 else variable.default
 
 
-def resolve(parts: tuple[Part, ...], context: Mapping[str, tuple[str, ...]]) -> Resolved | None:
+def resolve(parts: tuple[Part, ...], context: Context) -> Resolved | None:
     """Substitute every variable from ``context``; ``None`` if one has no value and no default."""
     out: list[str | Verbatim] = []
     for p in parts:
