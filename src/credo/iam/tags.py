@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from credo.errors import InvalidInput, LimitExceeded
+from credo.errors import InvalidInput, LimitExceeded, ValidationError
 from credo.store.schema import tags
 
 MAX_TAGS = 50
+KEY_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
+VALUE_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
+_TAG_SYMBOLS = frozenset("_.:/=+-@")
+
+
+def _tag_text_ok(text: str) -> bool:
+    """Letters, separators, numbers and ``_.:/=+-@``: the model's pattern, which Python's ``re``
+    cannot compile (no ``\\p{…}`` classes), so the protocol layer cannot check it."""
+    return all(c in _TAG_SYMBOLS or unicodedata.category(c)[0] in "LZN" for c in text)
+
+
+def _check_tag_text(new: Sequence[Mapping[str, Any]]) -> None:
+    for index, tag in enumerate(new, start=1):
+        for member, pattern in (("Key", KEY_PATTERN), ("Value", VALUE_PATTERN)):
+            text = str(tag.get(member, ""))
+            if not _tag_text_ok(text):
+                raise ValidationError(
+                    f"1 validation error detected: Value '{text}' at 'tags.{index}.member.{member.lower()}' "
+                    f"failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+                )
 
 
 def validate_new_tags(new: Sequence[Mapping[str, Any]], existing: Sequence[Mapping[str, Any]] = ()) -> None:
-    """Raise as AWS does for duplicate keys, reserved prefixes, or more than 50 tags in all."""
+    """Raise as AWS does for bad characters, duplicate keys, reserved prefixes, or over 50 tags in all."""
+    _check_tag_text(new)
     seen: set[str] = set()
     for tag in new:
         key = str(tag["Key"])
