@@ -133,7 +133,8 @@ def access_denied(
     head = f"User: {caller_arn} is not authorized to perform: {action} on resource: {target.arn}"
     if result == "explicitDeny":
         source = _explicit_deny_source(request, identity, boundaries, session)
-        return AccessDenied(f"{head} with an explicit deny in a {source}")
+        article = "an" if source.startswith("identity") else "a"
+        return AccessDenied(f"{head} with an explicit deny in {article} {source}")
     source = _implicit_deny_source(request, identity, boundaries, session)
     return AccessDenied(f"{head} because no {source} allows the {action} action")
 
