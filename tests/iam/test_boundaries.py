@@ -18,6 +18,9 @@ TRUST = json.dumps(
 )
 NOT_ATTACHABLE = [
     "arn:aws:iam::999999999999:policy/SomeoneElses",
+    f"arn:aws:iam::{ACCOUNT}:policy/NoSuchPolicy",
+    "arn:aws:iam::aws:policy/NoSuchAwsManagedPolicy",
+    "arn:aws:iam::aws:policy/aws-service-role/APIGatewayServiceRolePolicy",
     f"arn:aws:iam::{ACCOUNT}:role/NotAPolicy",
     f"arn:aws:s3:::{ACCOUNT}-bucket",
     "arn:aws:iam::aws:policy/",
@@ -116,3 +119,21 @@ def test_boundary_of_missing_entity_is_no_such_entity(iam: Any, call: Any, messa
     with pytest.raises(botocore.exceptions.ClientError) as exc:
         call(iam)
     assert error_of(exc) == ("NoSuchEntity", message)
+
+
+def test_customer_managed_policy_is_a_boundary_only_under_its_exact_arn(iam: Any) -> None:
+    """A customer managed policy of the account can be a boundary; its ARN must carry its path."""
+    document = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    )
+    policy_arn = iam.create_policy(PolicyName="cap", Path="/limits/", PolicyDocument=document)["Policy"][
+        "Arn"
+    ]
+    assert policy_arn == f"arn:aws:iam::{ACCOUNT}:policy/limits/cap"
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=policy_arn)
+    assert boundary_of(iam.get_role(RoleName="app")["Role"]) == policy_arn
+    wrong_path = f"arn:aws:iam::{ACCOUNT}:policy/cap"
+    iam.create_user(UserName="u")
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        iam.put_user_permissions_boundary(UserName="u", PermissionsBoundary=wrong_path)
+    assert error_of(exc) == ("NoSuchEntity", f"Scope ARN: {wrong_path} does not exist or is not attachable.")

@@ -278,3 +278,42 @@ def test_delete_role_in_instance_profile_is_delete_conflict(iam: Any) -> None:
     )
     iam.remove_role_from_instance_profile(InstanceProfileName="ip", RoleName="app")
     iam.delete_role(RoleName="app")
+
+
+@pytest.mark.parametrize(
+    ("add", "remove", "message"),
+    [
+        (
+            lambda iam: iam.attach_role_policy(
+                RoleName="app", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess"
+            ),
+            lambda iam: iam.detach_role_policy(
+                RoleName="app", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess"
+            ),
+            "Cannot delete entity, must detach all policies first.",
+        ),
+        (
+            lambda iam: iam.put_role_policy(
+                RoleName="app",
+                PolicyName="inline",
+                PolicyDocument=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+                    }
+                ),
+            ),
+            lambda iam: iam.delete_role_policy(RoleName="app", PolicyName="inline"),
+            "Cannot delete entity, must delete policies first.",
+        ),
+    ],
+)
+def test_delete_role_with_policies_is_delete_conflict(iam: Any, add: Any, remove: Any, message: str) -> None:
+    """A role with attached or inline policies cannot be deleted until they are gone."""
+    create(iam, "app")
+    add(iam)
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        iam.delete_role(RoleName="app")
+    assert error_of(exc) == ("DeleteConflict", message)
+    remove(iam)
+    iam.delete_role(RoleName="app")

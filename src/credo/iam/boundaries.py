@@ -8,54 +8,22 @@ it for their Create calls.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from sqlalchemy import Connection, Table, select, update
 
-from credo.arn import PARTITION, parse_arn
 from credo.call import Call, Operation, Result
 from credo.errors import NoSuchEntity
+from credo.iam import policies as managed_policies
 from credo.store.schema import roles, users
-
-AWS_MANAGED_ACCOUNT = "aws"
-
-
-def _policy_arn_shape_ok(account_id: str, policy_arn: str) -> bool:
-    """Whether ``policy_arn`` reads as an IAM policy ARN of this account or of AWS."""
-    parsed = parse_arn(policy_arn)
-    return (
-        parsed is not None
-        and parsed.partition == PARTITION
-        and parsed.service == "iam"
-        and parsed.region == ""
-        and parsed.account in {account_id, AWS_MANAGED_ACCOUNT}
-        and parsed.resource.startswith("policy/")
-        and not parsed.resource.endswith("/")
-    )
 
 
 def policy_exists(conn: Connection, account_id: str, policy_arn: str) -> bool:
-    """Whether ``policy_arn`` names a managed policy usable in ``account_id``.
-
-    Defers to the managed-policy aggregate's lookup when it is installed; without it, any
-    well-formed policy ARN of the account or of AWS is accepted.
-    """
-    if not _policy_arn_shape_ok(account_id, policy_arn):
+    """Whether ``policy_arn`` names a managed policy that can be a boundary in ``account_id``:
+    a customer managed policy of the account (path included) or an AWS managed policy in the
+    catalog, other than the service-role policies AWS reserves for service-linked roles."""
+    if not managed_policies.policy_exists(conn, account_id, policy_arn):
         return False
-    lookup = _managed_policy_lookup()
-    if lookup is None:
-        return True
-    return bool(lookup(conn, account_id, policy_arn))
-
-
-def _managed_policy_lookup() -> Any:
-    """``credo.iam.policies.policy_exists`` when that module provides it, else ``None``."""
-    try:
-        module = importlib.import_module("credo.iam.policies")
-    except ImportError:
-        return None
-    return getattr(module, "policy_exists", None)
+    policy = managed_policies.resolve(conn, account_id, policy_arn)
+    return policy is not None and not policy.is_service_role_policy
 
 
 def require_attachable(conn: Connection, account_id: str, policy_arn: str) -> None:
