@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,23 @@ from tests.conftest import Server
 
 PASSWORD = "Correct-Horse-9-Battery"
 OTHER_PASSWORD = "Another-Secret-77-Phrase"
+
+
+def grant(iam: Any, user: str, *actions: str) -> None:
+    """Let ``user`` call ``actions`` on itself, as an administrator would in AWS."""
+    document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": list(actions),
+                    "Resource": "arn:aws:iam::*:user/${aws:username}",
+                }
+            ],
+        }
+    )
+    iam.put_user_policy(UserName=user, PolicyName="self-service", PolicyDocument=document)
 
 
 def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
@@ -115,6 +133,7 @@ def test_user_reads_own_login_profile_without_naming_itself(iam: Any, make_user:
     """An IAM user may omit UserName: the profile is the caller's own."""
     name, client_for = make_user("alice")
     iam.create_login_profile(UserName=name, Password=PASSWORD)
+    grant(iam, name, "iam:GetLoginProfile")
     assert client_for("iam").get_login_profile()["LoginProfile"]["UserName"] == "alice"
 
 
@@ -122,6 +141,7 @@ def test_change_password(iam: Any, make_user: Any) -> None:
     """A user changes their own password with the old one; it clears PasswordResetRequired."""
     name, client_for = make_user("alice")
     iam.create_login_profile(UserName=name, Password=PASSWORD, PasswordResetRequired=True)
+    grant(iam, name, "iam:ChangePassword")
     alice = client_for("iam")
     alice.change_password(OldPassword=PASSWORD, NewPassword=OTHER_PASSWORD)
     assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is False
@@ -139,9 +159,10 @@ def test_change_password_refuses_root(iam: Any) -> None:
     assert error_of(caught)[0] == "InvalidUserType"
 
 
-def test_change_password_without_login_profile(make_user: Any) -> None:
+def test_change_password_without_login_profile(iam: Any, make_user: Any) -> None:
     """A user without a console password has nothing to change."""
-    _, client_for = make_user("alice")
+    name, client_for = make_user("alice")
+    grant(iam, name, "iam:ChangePassword")
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         client_for("iam").change_password(OldPassword=PASSWORD, NewPassword=OTHER_PASSWORD)
     assert error_of(caught) == ("NoSuchEntity", "Login Profile for User alice cannot be found.")
@@ -172,6 +193,7 @@ def test_plaintext_password_is_never_stored_or_logged(server: Server, iam: Any, 
     name, client_for = make_user("alice")
     iam.create_login_profile(UserName=name, Password=PASSWORD)
     iam.update_login_profile(UserName=name, Password=OTHER_PASSWORD)
+    grant(iam, name, "iam:ChangePassword")
     client_for("iam").change_password(OldPassword=OTHER_PASSWORD, NewPassword="Third-Password-3-Here")
     stored = _database_text(server)
     assert b"$argon2id$" in stored
