@@ -101,6 +101,10 @@ def serve(
         access_log=False,
         log_level="warning",
         lifespan="on",
+        # credo reads X-Forwarded-For itself, and only at CREDO_TRUSTED_PROXY_DEPTH; uvicorn's
+        # own handling would trust any loopback peer's header.
+        proxy_headers=False,
+        server_header=False,
     )
 
 
