@@ -242,6 +242,22 @@ def compile_condition(operator_name: str, key: str, raw: object, *, variables: b
     else:
         missing_result, mode = (True if if_exists else negated), "one"
 
+    if static is not None and mode == "one":
+        test = static
+
+        def check_static(ctx: Context) -> bool:
+            """The common case, without variables or a set operator."""
+            values = ctx.get(lkey)
+            if values is None:
+                return missing_result
+            if values.__class__ is str:
+                return test(values) is not negated
+            if not values:
+                return missing_result
+            return any(test(v) for v in values) is not negated
+
+        return Condition(operator_name, lkey, key, var_keys, check_static)
+
     def check(ctx: Context) -> bool:
         values = ctx.get(lkey)
         if values is None:

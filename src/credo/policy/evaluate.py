@@ -77,33 +77,42 @@ _IMPLICIT_DENY = Decision("implicitDeny", (), ())
 class _Call:
     """One evaluation's request, normalized once, and what it has found so far."""
 
-    __slots__ = ("action", "ctx", "denies", "missing", "request", "resource", "service")
+    __slots__ = ("_ctx", "action", "denies", "missing", "request", "resource")
 
     def __init__(self, request: Request) -> None:
         self.request = request
         self.action = request.action.lower()
-        self.service = self.action.partition(":")[0]
         self.resource = request.resource
-        self.ctx: Context = {k.lower(): v for k, v in request.context.items()}
+        self._ctx: Context | None = None
         self.missing: dict[str, str] | None = None
         self.denies: list[MatchedStatement] = []
 
+    @property
+    def ctx(self) -> Context:
+        """The context with lowercased keys, built on first use."""
+        ctx = self._ctx
+        if ctx is None:
+            context = self.request.context
+            ctx = self._ctx = dict(zip(map(str.lower, context.keys()), context.values(), strict=True))
+        return ctx
+
     def applies(self, st: Statement) -> bool:
-        """Whether the statement's action, resource and conditions match (not its principal)."""
-        actions = st.actions
-        action = self.action
-        hit = action in actions.exact or (
-            actions.pattern is not None and actions.pattern.fullmatch(action) is not None
-        )
-        if hit is st.not_action:
-            return False
+        """Whether a statement whose action matches also matches resource and conditions."""
+        resources = st.resources
+        if not st.uses_context:
+            if resources is None:
+                return True
+            if resources.match_all:
+                return not st.not_resource
+            pattern = resources.pattern
+            hit = pattern is not None and pattern.fullmatch(self.resource) is not None
+            return hit is not st.not_resource
         ctx = self.ctx
         for key, name in st.needed_keys:
             if key not in ctx:
                 if self.missing is None:
                     self.missing = {}
                 self.missing.setdefault(key, name)
-        resources = st.resources
         if resources is not None:
             if resources.match_all:
                 if st.not_resource:

@@ -132,7 +132,11 @@ class ArnTemplate:
 
     def pattern(self, context: Context) -> re.Pattern[str] | None:
         """The pattern for this request's variable values; ``None`` if one cannot be resolved."""
-        values = tuple(lookup(v, context) for v in self.variables)
+        variables = self.variables
+        if len(variables) == 1:
+            values: tuple[str | None, ...] = (lookup(variables[0], context),)
+        else:
+            values = tuple(lookup(v, context) for v in variables)
         found = self.cache.get(values)
         if found is not None:
             return found
