@@ -55,7 +55,9 @@ def test_membership_round_trip(iam: Any) -> None:
     """Added users show in GetGroup and ListGroupsForUser; removed ones no longer do."""
     for name in ("carol", "alice", "bob"):
         iam.create_user(UserName=name)
-        iam.add_user_to_group(GroupName=iam.create_group(GroupName=f"g-{name}")["Group"]["GroupName"], UserName=name)
+        iam.add_user_to_group(
+            GroupName=iam.create_group(GroupName=f"g-{name}")["Group"]["GroupName"], UserName=name
+        )
         iam.add_user_to_group(GroupName="g-carol", UserName=name)
     iam.add_user_to_group(GroupName="g-carol", UserName="alice")  # again: no change
     members = iam.get_group(GroupName="g-carol")["Users"]
@@ -163,7 +165,10 @@ def test_a_group_member_cannot_be_deleted(iam: Any) -> None:
     iam.add_user_to_group(GroupName="devs", UserName="alice")
     with pytest.raises(botocore.exceptions.ClientError) as exc:
         iam.delete_user(UserName="alice")
-    assert error_of(exc) == ("DeleteConflict", "Cannot delete entity, must remove user from all groups first.")
+    assert error_of(exc) == (
+        "DeleteConflict",
+        "Cannot delete entity, must remove user from all groups first.",
+    )
     iam.remove_user_from_group(GroupName="devs", UserName="alice")
     iam.delete_user(UserName="alice")
 
