@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -137,3 +138,73 @@ def test_account_summary_counts_entities(iam: Any) -> None:
     assert summary["Roles"] == 1
     iam.delete_user(UserName="bob")
     assert iam.get_account_summary()["SummaryMap"]["Users"] == 2
+
+
+TRUST = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+    '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+)
+DOCUMENT = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}'
+
+
+def test_authorization_details_describe_users_with_their_grants(iam: Any) -> None:
+    """A user's detail lists its inline policies, groups and attached managed policies."""
+    iam.create_user(UserName="alice", Tags=[{"Key": "team", "Value": "red"}])
+    iam.create_group(GroupName="devs")
+    iam.add_user_to_group(GroupName="devs", UserName="alice")
+    iam.put_user_policy(UserName="alice", PolicyName="inline", PolicyDocument=DOCUMENT)
+    policy_arn = iam.create_policy(PolicyName="s3-all", PolicyDocument=DOCUMENT)["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="alice", PolicyArn=policy_arn)
+    details = iam.get_account_authorization_details(Filter=["User"])
+    assert details["GroupDetailList"] == [] and details["Policies"] == []
+    (alice,) = details["UserDetailList"]
+    assert alice["UserName"] == "alice"
+    assert alice["GroupList"] == ["devs"]
+    assert alice["UserPolicyList"] == [{"PolicyName": "inline", "PolicyDocument": json.loads(DOCUMENT)}]
+    assert alice["AttachedManagedPolicies"] == [{"PolicyName": "s3-all", "PolicyArn": policy_arn}]
+    assert alice["Tags"] == [{"Key": "team", "Value": "red"}]
+
+
+def test_authorization_details_cover_every_kind(iam: Any) -> None:
+    """Without a filter, users, groups, roles and the policies in use are all listed."""
+    iam.create_user(UserName="alice")
+    iam.create_group(GroupName="devs")
+    iam.put_group_policy(GroupName="devs", PolicyName="g", PolicyDocument=DOCUMENT)
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    iam.create_instance_profile(InstanceProfileName="worker-profile")
+    iam.add_role_to_instance_profile(InstanceProfileName="worker-profile", RoleName="worker")
+    aws_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    iam.attach_role_policy(RoleName="worker", PolicyArn=aws_arn)
+    local_arn = iam.create_policy(PolicyName="s3-all", PolicyDocument=DOCUMENT)["Policy"]["Arn"]
+    details = iam.get_account_authorization_details()
+    assert [user["UserName"] for user in details["UserDetailList"]] == ["alice"]
+    (group,) = details["GroupDetailList"]
+    assert group["GroupPolicyList"][0]["PolicyName"] == "g"
+    (role,) = details["RoleDetailList"]
+    assert role["AssumeRolePolicyDocument"] == json.loads(TRUST)
+    assert role["InstanceProfileList"][0]["InstanceProfileName"] == "worker-profile"
+    assert role["AttachedManagedPolicies"] == [{"PolicyName": "ReadOnlyAccess", "PolicyArn": aws_arn}]
+    policies = {policy["Arn"]: policy for policy in details["Policies"]}
+    assert set(policies) == {local_arn, aws_arn}
+    local_versions = policies[local_arn]["PolicyVersionList"]
+    assert local_versions[0]["IsDefaultVersion"] is True
+    assert local_versions[0]["Document"] == json.loads(DOCUMENT)
+    assert policies[aws_arn]["AttachmentCount"] == 1
+
+
+def test_authorization_details_pages_across_kinds(iam: Any) -> None:
+    """MaxItems and Marker page through users, then groups, without repeats or gaps."""
+    for name in ("u1", "u2", "u3"):
+        iam.create_user(UserName=name)
+    for name in ("g1", "g2"):
+        iam.create_group(GroupName=name)
+    seen: list[str] = []
+    kwargs: dict[str, Any] = {"Filter": ["User", "Group"], "MaxItems": 2}
+    while True:
+        page = iam.get_account_authorization_details(**kwargs)
+        seen += [user["UserName"] for user in page["UserDetailList"]]
+        seen += [group["GroupName"] for group in page["GroupDetailList"]]
+        if not page["IsTruncated"]:
+            break
+        kwargs["Marker"] = page["Marker"]
+    assert seen == ["u1", "u2", "u3", "g1", "g2"]

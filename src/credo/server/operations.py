@@ -27,6 +27,7 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.account_aliases",
         "credo.iam.account_summary",
         "credo.iam.credential_report",
+        "credo.iam.authorization_details",
     ],
     "sts": [
         "credo.sts.identity",
