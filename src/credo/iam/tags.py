@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from credo.errors import InvalidInput, LimitExceeded, ValidationError
 from credo.store.schema import tags
@@ -63,7 +63,10 @@ def put_tags(conn: Connection, entity_id: str, new: Sequence[Mapping[str, Any]])
     """Add or overwrite tags, keeping the first-set order."""
     existing = read_tags(conn, entity_id)
     validate_new_tags(new, existing)
-    position = len(existing)
+    # After removals positions have gaps; always append after the highest one.
+    position = (
+        conn.execute(select(func.max(tags.c.position)).where(tags.c.entity_id == entity_id)).scalar() or -1
+    ) + 1
     for tag in new:
         key, value = str(tag["Key"]), str(tag.get("Value", ""))
         changed = conn.execute(
