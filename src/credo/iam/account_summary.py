@@ -64,26 +64,20 @@ def count_rows(conn: Connection, table: Table | None, account_id: str, *conditio
 
 
 def _mfa_counts(conn: Connection, account_id: str) -> dict[str, int]:
-    """MFADevices, MFADevicesInUse and AccountMFAEnabled from whichever MFA table exists."""
+    """MFADevices, MFADevicesInUse and AccountMFAEnabled, once the MFA area's table exists.
+
+    A device is in use once enabled (``enabled_at`` set); an enabled device with no user
+    belongs to the root user.
+    """
     table = next((t for t in map(table_named, MFA_TABLES) if t is not None), None)
-    if table is None:
+    if table is None or "enabled_at" not in table.c or "user_id" not in table.c:
         return {"MFADevices": 0, "MFADevicesInUse": 0, "AccountMFAEnabled": 0}
-    in_use: list[Any] = []
-    root: list[Any] = []
-    if "user_id" in table.c:
-        in_use.append(table.c.user_id.is_not(None))
-        root.append(table.c.user_id.is_(None))
-    if "enabled_at" in table.c:
-        in_use.append(table.c.enabled_at.is_not(None))
-        root.append(table.c.enabled_at.is_not(None))
-    elif "enabled" in table.c:
-        in_use.append(table.c.enabled.is_(True))
-        root.append(table.c.enabled.is_(True))
-    devices = count_rows(conn, table, account_id)
+    enabled = table.c.enabled_at.is_not(None)
+    root_devices = count_rows(conn, table, account_id, enabled, table.c.user_id.is_(None))
     return {
-        "MFADevices": devices,
-        "MFADevicesInUse": count_rows(conn, table, account_id, *in_use) if in_use else devices,
-        "AccountMFAEnabled": int(bool(root) and count_rows(conn, table, account_id, *root) > 0),
+        "MFADevices": count_rows(conn, table, account_id),
+        "MFADevicesInUse": count_rows(conn, table, account_id, enabled),
+        "AccountMFAEnabled": int(root_devices > 0),
     }
 
 
