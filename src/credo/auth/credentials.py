@@ -13,10 +13,12 @@ from sqlalchemy import select
 
 from credo import arn
 from credo.auth.principal import Principal
-from credo.errors import InvalidClientTokenId
+from credo.clock import Clock
+from credo.errors import ExpiredToken, InvalidClientTokenId
 from credo.keyring import Keyring, Sealed
 from credo.store.db import Store
 from credo.store.schema import access_keys, users
+from credo.sts.tokens import SessionTokenKeys
 
 
 @dataclass(frozen=True)
@@ -30,15 +32,21 @@ class ResolvedKey:
 class CredentialResolver:
     """Resolves access key ids for signature checks, with a cache kept fresh by the store."""
 
-    def __init__(self, store: Store, keyring: Keyring) -> None:
+    def __init__(
+        self, store: Store, keyring: Keyring, clock: Clock, session_tokens: SessionTokenKeys
+    ) -> None:
         self._store = store
         self._keyring = keyring
+        self._clock = clock
+        self.session_tokens = session_tokens
         self._cache: dict[str, ResolvedKey | None] = {}
         self._lock = threading.Lock()
         self._generation = -1
 
     def resolve(self, access_key_id: str, session_token: str | None) -> ResolvedKey:
         """The active key ``access_key_id``; ``InvalidClientTokenId`` for unknown or inactive keys."""
+        if session_token is not None:
+            return self._resolve_session(access_key_id, session_token)
         generation = self._store.generation()
         if generation != self._generation:
             with self._lock:
@@ -52,10 +60,22 @@ class CredentialResolver:
                 if len(self._cache) > 100_000:
                     self._cache.clear()
                 self._cache[access_key_id] = found
-        if found is None or session_token is not None:
-            # Long-term keys never come with a token; a token names a temporary key instead.
+        if found is None:
             raise InvalidClientTokenId()
         return found
+
+    def _resolve_session(self, access_key_id: str, session_token: str) -> ResolvedKey:
+        """Temporary credentials: the token alone says everything (see ``credo.sts.tokens``).
+
+        As on AWS, a session outlives the deactivation or deletion of the key that created it;
+        only expiry ends it (docs/sessions.md).
+        """
+        claims = self.session_tokens.open(session_token)
+        if claims.access_key_id != access_key_id:
+            raise InvalidClientTokenId()
+        if self._clock.time() >= claims.expires_at:
+            raise ExpiredToken()
+        return ResolvedKey(claims.secret_access_key, claims.principal())
 
     def _load(self, access_key_id: str) -> ResolvedKey | None:
         query = (

@@ -16,6 +16,7 @@ from credo.iam import accounts
 from credo.settings import DEV_ACCOUNT_ID, DEV_ROOT_ACCESS_KEY_ID, DEV_ROOT_SECRET_ACCESS_KEY, Settings
 from credo.store.db import Store
 from credo.store.migrate import upgrade
+from credo.sts.tokens import SessionTokenKeys
 
 # Dev mode is throwaway and its root keys are public; a fixed master key lets several dev
 # processes share one store.
@@ -45,12 +46,13 @@ def open_services(settings: Settings) -> tuple[Services, accounts.RootCredential
     else:
         master = keyrings.load_or_create_master_key(settings.effective_data_dir, settings.master_key)
     keyring = keyrings.Keyring(master)
+    clock = Clock()
     services = Services(
         settings=settings,
         store=store,
         keyring=keyring,
-        clock=Clock(),
-        credentials=CredentialResolver(store, keyring),
+        clock=clock,
+        credentials=CredentialResolver(store, keyring, clock, SessionTokenKeys(master)),
         usage=KeyUsage(store),
         authorizer=Authorizer(store),
     )

@@ -27,10 +27,13 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.account_aliases",
         "credo.iam.account_summary",
         "credo.iam.credential_report",
+        "credo.iam.mfa",
         "credo.iam.authorization_details",
     ],
     "sts": [
         "credo.sts.identity",
+        "credo.sts.sessions",
+        "credo.sts.access_key_info",
     ],
 }
 

@@ -263,3 +263,52 @@ policy_attachments = Table(
     Column("policy_path", String(512), nullable=False),
 )
 Index("ix_policy_attachments_policy", policy_attachments.c.account_id, policy_attachments.c.policy_arn)
+
+# --- virtual MFA devices and temporary credentials ---
+
+mfa_devices = Table(
+    "mfa_devices",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # The ARN; ``serial_lower`` makes path + name unique per account ignoring case, as IAM names are.
+    Column("serial", String(256), nullable=False),
+    Column("serial_lower", String(256), nullable=False, unique=True),
+    Column("name", String(226), nullable=False),
+    Column("path", String(512), nullable=False),
+    # The TOTP seed, sealed under the master key with the serial as associated data.
+    Column("seed_key_id", String(16), nullable=False),
+    Column("seed_sealed", LargeBinary, nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("enabled_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # The newest TOTP time step accepted; codes at or before it are replays.
+    Column("last_step", Integer, nullable=True),
+    # How many 30-second steps the device's clock runs ahead of ours (set by enable and resync).
+    Column("drift", Integer, nullable=False),
+)
+Index("ix_mfa_devices_user", mfa_devices.c.user_id)
+
+# Wrong codes, counted per device and per user within a window to throttle guessing.
+mfa_failures = Table(
+    "mfa_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(32), ForeignKey("mfa_devices.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_mfa_failures_device", mfa_failures.c.device_id, mfa_failures.c.failed_at)
+Index("ix_mfa_failures_user", mfa_failures.c.user_id, mfa_failures.c.failed_at)
+
+# Every temporary access key id issued, so GetAccessKeyInfo can name its account. Verifying a
+# session never reads this table: the session token carries everything.
+session_keys = Table(
+    "session_keys",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("source_key_id", String(128), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_session_keys_expires", session_keys.c.expires_at)

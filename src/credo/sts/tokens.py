@@ -1,0 +1,163 @@
+"""Session tokens: everything a temporary credential means, sealed inside the token itself.
+
+A token is ``base64(format ‖ key version ‖ nonce ‖ AES-256-GCM(claims))``. The AES key is
+derived with HKDF-SHA256 from a master key; the key version is that master key's public id,
+so tokens sealed before a master key rotation still open while the old key is configured.
+The format byte and key version are bound as associated data. Claims are compact JSON: the
+temporary key id and its secret, who the session acts as, when it was issued and expires, the
+MFA facts, the session policies and tags, and the long-term key that created it. Opening a
+token needs no database row; a token that does not open is simply invalid.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from credo.auth.principal import IdentityKind, Principal, PrincipalKind
+from credo.errors import InvalidClientTokenId
+from credo.keyring import key_id_of
+
+FORMAT = 1
+_HKDF_INFO = b"credo session token v1"
+_VERSION_BYTES = 8
+_NONCE_BYTES = 12
+_HEADER_BYTES = 1 + _VERSION_BYTES
+
+
+@dataclass(frozen=True)
+class SessionClaims:
+    """What a session token says. Times are whole seconds since the epoch."""
+
+    access_key_id: str
+    secret_access_key: str
+    account_id: str
+    kind: PrincipalKind
+    arn: str
+    user_id: str
+    user_name: str | None
+    identity_kind: IdentityKind
+    identity_id: str
+    issued_at: int
+    expires_at: int
+    source_key_id: str
+    mfa_authenticated_at: int | None = None
+    session_policies: tuple[str, ...] = ()
+    session_tags: tuple[tuple[str, str], ...] = ()
+
+    def principal(self) -> Principal:
+        mfa_at = self.mfa_authenticated_at
+        return Principal(
+            account_id=self.account_id,
+            kind=self.kind,
+            arn=self.arn,
+            user_id=self.user_id,
+            user_name=self.user_name,
+            access_key_id=self.access_key_id,
+            identity_kind=self.identity_kind,
+            identity_id=self.identity_id,
+            is_session=True,
+            mfa_authenticated=mfa_at is not None,
+            mfa_authenticated_at=None if mfa_at is None else _datetime(mfa_at),
+            token_issued_at=_datetime(self.issued_at),
+            expires_at=_datetime(self.expires_at),
+            session_policies=self.session_policies,
+            session_tags=self.session_tags,
+        )
+
+
+def _datetime(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _to_json(claims: SessionClaims) -> bytes:
+    body: dict[str, Any] = {
+        "k": claims.access_key_id,
+        "s": claims.secret_access_key,
+        "a": claims.account_id,
+        "p": claims.kind,
+        "n": claims.arn,
+        "u": claims.user_id,
+        "un": claims.user_name,
+        "ik": claims.identity_kind,
+        "ii": claims.identity_id,
+        "iat": claims.issued_at,
+        "exp": claims.expires_at,
+        "src": claims.source_key_id,
+        "mfa": claims.mfa_authenticated_at,
+        "pol": list(claims.session_policies),
+        "tag": [list(tag) for tag in claims.session_tags],
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _from_json(raw: bytes) -> SessionClaims:
+    body = json.loads(raw)
+    return SessionClaims(
+        access_key_id=body["k"],
+        secret_access_key=body["s"],
+        account_id=body["a"],
+        kind=body["p"],
+        arn=body["n"],
+        user_id=body["u"],
+        user_name=body["un"],
+        identity_kind=body["ik"],
+        identity_id=body["ii"],
+        issued_at=int(body["iat"]),
+        expires_at=int(body["exp"]),
+        source_key_id=body["src"],
+        mfa_authenticated_at=body["mfa"],
+        session_policies=tuple(body["pol"]),
+        session_tags=tuple((key, value) for key, value in body["tag"]),
+    )
+
+
+def derive_token_key(master_key: bytes) -> bytes:
+    """The AES-256 key for session tokens: HKDF-SHA256 of a master key, bound to this purpose."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(master_key)
+
+
+class SessionTokenKeys:
+    """Seals tokens under the current master key's derived key; opens them under any configured one."""
+
+    def __init__(self, current_master: bytes, older_masters: tuple[bytes, ...] = ()) -> None:
+        self._current = bytes.fromhex(key_id_of(current_master))[:_VERSION_BYTES]
+        self._keys = {
+            bytes.fromhex(key_id_of(master))[:_VERSION_BYTES]: AESGCM(derive_token_key(master))
+            for master in (current_master, *older_masters)
+        }
+
+    def seal(self, claims: SessionClaims) -> str:
+        header = bytes([FORMAT]) + self._current
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        body = self._keys[self._current].encrypt(nonce, _to_json(claims), header)
+        return base64.b64encode(header + nonce + body).decode()
+
+    def open(self, token: str) -> SessionClaims:
+        """The claims of a token this server sealed; ``InvalidClientTokenId`` for anything else."""
+        try:
+            raw = base64.b64decode(token, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidClientTokenId() from None
+        header, nonce, body = (
+            raw[:_HEADER_BYTES],
+            raw[_HEADER_BYTES : _HEADER_BYTES + _NONCE_BYTES],
+            raw[_HEADER_BYTES + _NONCE_BYTES :],
+        )
+        aead = self._keys.get(header[1:]) if header[:1] == bytes([FORMAT]) else None
+        if aead is None or len(nonce) != _NONCE_BYTES:
+            raise InvalidClientTokenId()
+        try:
+            return _from_json(aead.decrypt(nonce, body, header))
+        except (InvalidTag, ValueError, KeyError, TypeError):
+            raise InvalidClientTokenId() from None
