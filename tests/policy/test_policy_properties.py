@@ -210,3 +210,16 @@ def test_statement_order_does_not_matter(
     shuffled = list(doc["Statement"])
     rnd.shuffle(shuffled)
     assert engine_decision([doc], request) == engine_decision([{**doc, "Statement": shuffled}], request)
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents, st.lists(requests, min_size=1, max_size=12))
+def test_remembered_outcomes_match_fresh_decisions(
+    doc: dict[str, Any], batch: list[tuple[str, str, dict[str, str]]]
+) -> None:
+    """A compiled policy reused for many requests (remembering outcomes) decides like a fresh one."""
+    reused = parse_policy(json.dumps(doc))
+    for request in [*batch, *reversed(batch)]:
+        decision = evaluate(Request(*request), identity=[("p", reused)])
+        assert decision.result == reference_decision([doc], *request)
+        assert decision == evaluate(Request(*request), identity=[("p", parse_policy(json.dumps(doc)))])

@@ -76,6 +76,7 @@ class Statement:
     conditions: tuple[Condition, ...]
     needed_keys: tuple[tuple[str, str], ...]  # (lowercased, as written): keys a decision reads
     uses_context: bool  # whether deciding it reads the request context at all
+    reads: tuple[str, ...]  # every lowercased context key its decision can depend on
     span: Span
     _reported: dict[str, MatchedStatement] = field(default_factory=dict, repr=False)
 
@@ -93,6 +94,33 @@ class Statement:
 
 
 @dataclass(frozen=True, eq=False)
+class ActionPlan:
+    """The statements of a policy that match one action, and their remembered outcomes.
+
+    An outcome depends only on the resource and the context keys in ``reads``, so it is kept
+    under that key (bounded; cleared when full) and a repeated request is decided by lookup.
+    """
+
+    statements: tuple[Statement, ...]
+    reads: tuple[str, ...]
+    outcomes: dict[object, Outcome] = field(default_factory=dict, repr=False)
+
+    def remember(self, key: object, outcome: Outcome) -> None:
+        if len(self.outcomes) >= 1024:
+            self.outcomes.clear()
+        self.outcomes[key] = outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one policy says about one request: its matching Allow and Deny statements."""
+
+    allows: tuple[Statement, ...]
+    denies: tuple[Statement, ...]
+    missing: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, eq=False)
 class Policy:
     """A validated, compiled policy document."""
 
@@ -102,7 +130,7 @@ class Policy:
     statements: tuple[Statement, ...]
     document: dict[str, Any] = field(repr=False)
     _by_service: dict[str, tuple[Statement, ...]] = field(default_factory=dict, repr=False)
-    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, repr=False)
+    _by_action: dict[str, ActionPlan] = field(default_factory=dict, repr=False)
 
     def statements_for_service(self, service: str) -> tuple[Statement, ...]:
         """The statements whose Action could match some action of ``service`` (lowercase)."""
@@ -117,24 +145,30 @@ class Policy:
                 self._by_service[service] = found
         return found
 
-    def statements_for(self, action: str) -> tuple[Statement, ...]:
+    def plan_for(self, action: str) -> ActionPlan:
         """The statements whose Action/NotAction element matches ``action`` (lowercase).
 
-        Answers are kept per action name (a bounded set: the actions AWS defines), so a
+        Plans are kept per action name (a bounded set: the actions AWS defines), so a
         decision does no action matching at all after the first request for an action.
         """
         found = self._by_action.get(action)
         if found is None:
             service = action.partition(":")[0]
-            found = tuple(
+            statements = tuple(
                 s
                 for s in self.statements_for_service(service)
                 if s.actions.matches(action) is not s.not_action
             )
+            reads = tuple(dict.fromkeys(k for s in statements for k in s.reads))
+            found = ActionPlan(statements, reads)
             if len(self._by_action) >= 4096:
                 self._by_action.clear()
             self._by_action[action] = found
         return found
+
+    def statements_for(self, action: str) -> tuple[Statement, ...]:
+        """The statements whose Action/NotAction element matches ``action`` (lowercase)."""
+        return self.plan_for(action).statements
 
 
 def _strings(value: object, name: str, where: str) -> list[str]:
@@ -273,6 +307,11 @@ def _compile_statement(
         conditions=tuple(conditions),
         needed_keys=tuple(needed.items()),
         uses_context=bool(needed or conditions or (resources is not None and resources.templates)),
+        reads=tuple(
+            dict.fromkeys(
+                [*needed, *(v.key for t in (resources.templates if resources else ()) for v in t.variables)]
+            )
+        ),
         span=located.span_of(st),
     )
 

@@ -21,6 +21,12 @@ NotPrincipal (Deny only) applies to every caller it does not name; an account li
 exempts only the account root. credo does not reproduce AWS's quirk that a principal is
 denied unless its account is listed too.
 
+Speed: each policy keeps, per action name, the statements whose Action matches it and the
+context keys they read; the outcome for one policy (its matching Allow and Deny statements
+and missing keys) is remembered under the resource and those keys' values, so a repeated
+request is a few dictionary look-ups. Outcomes for resource-based policies, which depend on
+the principal, are always computed.
+
 ``Decision.matched`` lists the Deny statements that matched for ``explicitDeny`` and the
 matching Allow statements of identity and resource-based policies for ``allowed``.
 ``Decision.missing_context`` lists keys that statements matching the action needed but the
@@ -35,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from credo.policy.conditions import Context
-from credo.policy.document import MatchedStatement, Policy, Statement
+from credo.policy.document import MatchedStatement, Outcome, Policy, Statement
 from credo.policy.principals import ACCOUNT, CAPPED, NONE, SESSION, USER, session_role
 
 Result = Literal["allowed", "explicitDeny", "implicitDeny"]
@@ -74,6 +80,10 @@ _NOTHING: tuple[str, ...] = ()
 _IMPLICIT_DENY = Decision("implicitDeny", (), ())
 
 
+def _hashable(value: str | Sequence[str] | None) -> object:
+    return value if value is None or value.__class__ is str else tuple(value)
+
+
 class _Call:
     """One evaluation's request, normalized once, and what it has found so far."""
 
@@ -93,10 +103,10 @@ class _Call:
         ctx = self._ctx
         if ctx is None:
             context = self.request.context
-            ctx = self._ctx = dict(zip(map(str.lower, context.keys()), context.values(), strict=True))
+            ctx = self._ctx = {k.lower(): v for k, v in context.items()}
         return ctx
 
-    def applies(self, st: Statement) -> bool:
+    def applies(self, st: Statement, missing: dict[str, str]) -> bool:
         """Whether a statement whose action matches also matches resource and conditions."""
         resources = st.resources
         if not st.uses_context:
@@ -110,9 +120,7 @@ class _Call:
         ctx = self.ctx
         for key, name in st.needed_keys:
             if key not in ctx:
-                if self.missing is None:
-                    self.missing = {}
-                self.missing.setdefault(key, name)
+                missing.setdefault(key, name)
         if resources is not None:
             if resources.match_all:
                 if st.not_resource:
@@ -126,18 +134,44 @@ class _Call:
                 return False
         return True
 
+    def outcome(self, statements: tuple[Statement, ...]) -> Outcome:
+        missing: dict[str, str] = {}
+        allows: list[Statement] = []
+        denies: list[Statement] = []
+        for st in statements:
+            if self.applies(st, missing):
+                (denies if st.deny else allows).append(st)
+        return Outcome(tuple(allows), tuple(denies), tuple(missing.items()))
+
     def scan(self, policy_id: str, policy: Policy, allows: list[MatchedStatement] | None) -> bool:
-        """Record matching Deny statements; return whether an Allow statement matched."""
-        allowed = False
-        for st in policy.statements_for(self.action):
-            if st.deny:
-                if self.applies(st):
-                    self.denies.append(st.matched_as(policy_id))
-            elif (allows is not None or not allowed) and self.applies(st):
-                allowed = True
-                if allows is not None:
-                    allows.append(st.matched_as(policy_id))
-        return allowed
+        """Record matching Deny (and, given ``allows``, Allow) statements; True if one allows."""
+        plan = policy.plan_for(self.action)
+        if not plan.statements:
+            return False
+        if plan.reads:
+            key: object = (self.resource, *map(self.ctx.get, plan.reads))
+            try:
+                outcome = plan.outcomes.get(key)
+            except TypeError:  # a multivalued key: lists become tuples
+                key = (self.resource, *[_hashable(self.ctx.get(k)) for k in plan.reads])
+                outcome = plan.outcomes.get(key)
+        else:
+            key = self.resource
+            outcome = plan.outcomes.get(key)
+        if outcome is None:
+            outcome = self.outcome(plan.statements)
+            plan.remember(key, outcome)
+        for st in outcome.denies:
+            self.denies.append(st.matched_as(policy_id))
+        if allows is not None:
+            for st in outcome.allows:
+                allows.append(st.matched_as(policy_id))
+        if outcome.missing:
+            if self.missing is None:
+                self.missing = {}
+            for k, name in outcome.missing:
+                self.missing.setdefault(k, name)
+        return bool(outcome.allows)
 
     def grant(self, st: Statement) -> int:
         if st.principals is None:
@@ -181,7 +215,11 @@ def evaluate(
     for policy_id, policy in resource:
         for st in policy.statements_for(call.action):
             level = call.grant(st)
-            if level == NONE or not call.applies(st):
+            if level == NONE:
+                continue
+            if call.missing is None:
+                call.missing = {}
+            if not call.applies(st, call.missing):
                 continue
             if st.deny:
                 call.denies.append(st.matched_as(policy_id))
