@@ -64,9 +64,9 @@ def put_tags(conn: Connection, entity_id: str, new: Sequence[Mapping[str, Any]])
     existing = read_tags(conn, entity_id)
     validate_new_tags(new, existing)
     # After removals positions have gaps; always append after the highest one.
-    position = (
-        conn.execute(select(func.max(tags.c.position)).where(tags.c.entity_id == entity_id)).scalar() or -1
-    ) + 1
+    # (coalesce, not ``or``: a highest position of 0 is a real position.)
+    highest = select(func.coalesce(func.max(tags.c.position), -1)).where(tags.c.entity_id == entity_id)
+    position = conn.execute(highest).scalar_one() + 1
     for tag in new:
         key, value = str(tag["Key"]), str(tag.get("Value", ""))
         changed = conn.execute(
