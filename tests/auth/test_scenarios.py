@@ -250,3 +250,16 @@ def test_principal_tags_and_request_tags_in_conditions(make_user: Any, iam: Any)
     kim.create_user(UserName="ok", Tags=[{"Key": "team", "Value": "blue"}])
     with pytest.raises(botocore.exceptions.ClientError):
         kim.create_user(UserName="nope", Tags=[{"Key": "team", "Value": "red"}])
+
+
+def test_password_policy_lets_users_change_their_own_password(make_user: Any, iam: Any) -> None:
+    """AllowUsersToChangePassword grants ChangePassword on oneself, with no identity policy."""
+    name, client_for = make_user("lee")
+    iam.create_login_profile(UserName=name, Password="Old-Passw0rd!x")
+    user = client_for("iam")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        user.change_password(OldPassword="Old-Passw0rd!x", NewPassword="New-Passw0rd!y")
+    denied(caught)
+    iam.update_account_password_policy(AllowUsersToChangePassword=True, MinimumPasswordLength=8)
+    user.change_password(OldPassword="Old-Passw0rd!x", NewPassword="New-Passw0rd!y")
+    assert user.get_account_password_policy()["PasswordPolicy"]["AllowUsersToChangePassword"] is True

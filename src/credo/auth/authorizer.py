@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Literal
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from credo.auth import identity_policies
 from credo.auth.action_resources import rule_for
@@ -23,10 +23,14 @@ from credo.call import Call
 from credo.errors import AccessDenied
 from credo.policy import Policy, Request, compile_policy, evaluate
 from credo.store.db import Store
+from credo.store.schema import password_policies
 
 # AWS: credentials from GetSessionToken may call IAM only when MFA-authenticated, and STS
 # only for AssumeRole and GetCallerIdentity; federated users may not call IAM at all.
 _SESSION_STS_ALLOWED = {"AssumeRole", "GetCallerIdentity"}
+
+# Granted to every IAM user by the account password policy's AllowUsersToChangePassword.
+_PASSWORD_POLICY_GRANTS = {"ChangePassword", "GetAccountPasswordPolicy"}
 
 PolicyType = Literal["identity-based policy", "permissions boundary", "session policy"]
 
@@ -80,6 +84,8 @@ class Authorizer:
         decision = evaluate(request, identity=identity.identity, boundaries=boundaries, session=session)
         if decision.allowed:
             return
+        if decision.result == "implicitDeny" and self._granted_by_password_policy(call, target):
+            return
         raise access_denied(
             principal.arn, action, target, request, identity, boundaries, session, decision.result
         )
@@ -98,6 +104,21 @@ class Authorizer:
                 f"User: {principal.arn} is not authorized to perform: {action} because IAM calls with "
                 "session credentials require MFA authentication"
             )
+
+    def _granted_by_password_policy(self, call: Call, target: Target) -> bool:
+        """AWS: ``AllowUsersToChangePassword`` lets every IAM user change their own password."""
+        principal = call.principal
+        if call.action not in _PASSWORD_POLICY_GRANTS or principal.kind != "user":
+            return False
+        if call.action == "ChangePassword" and target.arn != principal.arn:
+            return False
+        with self._store.read() as conn:
+            allowed = conn.execute(
+                select(password_policies.c.allow_users_to_change_password).where(
+                    password_policies.c.account_id == principal.account_id
+                )
+            ).scalar()
+        return bool(allowed)
 
     def _identity(self, conn: Connection, kind: str, identity_id: str, account_id: str) -> IdentityPolicies:
         generation = self._store.generation()
