@@ -102,6 +102,12 @@ def test_valid_documents_parse(text: str, kind: PolicyKind) -> None:
             doc(ALLOW_ALL) + "x", "identity", "Syntax errors in policy.", id="grammar: trailing data"
         ),
         pytest.param(
+            doc({**ALLOW_ALL, "Sid": "A"}, {**ALLOW_ALL, "Sid": "A"}),
+            "identity",
+            "Statement IDs (SID) in a single policy must be unique.",
+            id="Sid: unique within a policy",
+        ),
+        pytest.param(
             doc(ALLOW_ALL, Extra=1), "identity", "Unknown field Extra", id="grammar: unknown top field"
         ),
         pytest.param(

@@ -5,32 +5,41 @@ Public API::
     PolicyKind = Literal["identity", "resource", "trust", "boundary", "session"]
 
     parse_policy(text: str, kind: PolicyKind = "identity") -> Policy
-        Validate and compile; raises credo.errors.MalformedPolicyDocument saying what and where.
-        Principal/NotPrincipal is required in "resource" and "trust" policies and rejected in
-        the others; "trust" policies reject Resource/NotResource and NotPrincipal.
+        Validate and compile; raises credo.errors.MalformedPolicyDocument with AWS's message
+        followed by where ("(statement #2)" or "(statement 'Sid')"). Principal/NotPrincipal is
+        required in "resource" and "trust" policies and rejected in the others; "trust"
+        policies reject Resource/NotResource and NotPrincipal; NotPrincipal needs Deny.
     compile_policy(text: str, kind: PolicyKind = "identity") -> Policy
-        parse_policy behind functools.lru_cache.
+        parse_policy behind functools.lru_cache (2048 entries).
+    Policy: kind, version, id, statements (tuple[Statement, ...]), document (the parsed JSON).
 
-    Request(action, resource="*", context={}, principal_arn=None, principal_account=None,
-            principal_service=None, principal_federated=None)          frozen dataclass
-        context: Mapping[str, str | Sequence[str]], keys case-insensitive.
+    Request(action: str, resource: str = "*", context: Mapping[str, str | Sequence[str]] = {},
+            principal_arn: str | None = None, principal_account: str | None = None,
+            principal_service: str | None = None, principal_federated: str | None = None)
+        frozen dataclass. Context keys are case-insensitive. principal_service/_federated
+        name non-IAM callers (an AWS service, an identity provider) for Principal matching.
 
     evaluate(request, *, identity: Sequence[tuple[str, Policy]] = (),
              resource: Sequence[tuple[str, Policy]] = (),
              boundaries: Sequence[Policy] | None = None, session: Sequence[Policy] | None = None,
              resource_account: str | None = None, is_root: bool = False) -> Decision
-        Decision(result: "allowed" | "explicitDeny" | "implicitDeny",
-                 matched: tuple[MatchedStatement, ...], missing_context: tuple[str, ...])
-        MatchedStatement(policy_id, sid, effect, start_line, start_column, end_line, end_column):
-        1-based; the start is the statement's ``{``, the end is just past its ``}``.
+        identity/resource pairs are (policy id, policy); the id is reported in matches.
+        None for boundaries/session means "no such cap"; an empty list allows nothing.
         Trust policies are evaluated by passing them as ``resource`` policies.
+    Decision(result: "allowed" | "explicitDeny" | "implicitDeny",
+             matched: tuple[MatchedStatement, ...], missing_context: tuple[str, ...]);
+        Decision.allowed is result == "allowed".
+    MatchedStatement(policy_id, sid, effect, start_line, start_column, end_line, end_column):
+        1-based; the start is the statement's ``{``, the end is just past its ``}``.
 
     context_keys_of(policies: Iterable[Policy]) -> list[str]
-        Condition keys and ${...} variable keys, for GetContextKeysFor*Policy.
+        Condition keys and ${...} variable keys, once each (first spelling), sorted
+        case-insensitively: GetContextKeysForCustomPolicy / ForPrincipalPolicy.
 
 The rules, with the AWS documentation they follow, are in each module's docstring:
 ``document`` (grammar), ``matching`` (wildcards), ``conditions`` (operators), ``variables``
-(``${...}``), ``principals`` (Principal) and ``evaluate`` (the decision).
+(``${...}``), ``principals`` (Principal, NotPrincipal) and ``evaluate`` (the decision).
+``source`` is the JSON reader that keeps statement positions.
 """
 
 from credo.policy.document import (

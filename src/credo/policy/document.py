@@ -342,6 +342,12 @@ def parse_policy(text: str, kind: PolicyKind = "identity") -> Policy:
         raise MalformedPolicyDocument("Syntax errors in policy. Statement must not be empty")
     variables = version == "2012-10-17"
     statements = tuple(_compile_statement(st, i, kind, variables, located) for i, st in enumerate(items))
+    sids = [st.sid for st in statements if st.sid]
+    if len(sids) != len(set(sids)):
+        duplicate = next(sid for sid in sids if sids.count(sid) > 1)
+        raise MalformedPolicyDocument(
+            f"Statement IDs (SID) in a single policy must be unique. (duplicate Sid {duplicate!r})"
+        )
     return Policy(kind, version, policy_id, statements, doc)
 
 
