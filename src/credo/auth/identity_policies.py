@@ -10,18 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from credo.iam import policy_catalog
+from credo.iam import effective_policies, policy_catalog
 from credo.iam.tags import read_tags
 from credo.policy import Policy, compile_policy
-from credo.store.schema import (
-    group_members,
-    inline_policies,
-    managed_policies,
-    policy_attachments,
-    policy_versions,
-    roles,
-    users,
-)
+from credo.store.schema import managed_policies, policy_versions, roles, users
 
 
 @dataclass(frozen=True)
@@ -60,24 +52,8 @@ def managed_policy_document(conn: Connection, account_id: str, policy_arn: str) 
     return None if row is None else str(row[0])
 
 
-def _entity_policies(conn: Connection, account_id: str, entity_ids: list[str]) -> list[tuple[str, Policy]]:
-    found: list[tuple[str, Policy]] = []
-    for name, document in conn.execute(
-        select(inline_policies.c.name, inline_policies.c.document)
-        .where(inline_policies.c.entity_id.in_(entity_ids))
-        .order_by(inline_policies.c.entity_id, inline_policies.c.name_lower)
-    ):
-        found.append((name, compile_policy(document)))
-    arns = conn.execute(
-        select(policy_attachments.c.policy_arn)
-        .where(policy_attachments.c.entity_id.in_(entity_ids))
-        .order_by(policy_attachments.c.policy_arn)
-    ).scalars()
-    for policy_arn in dict.fromkeys(arns):
-        document = managed_policy_document(conn, account_id, policy_arn)
-        if document is not None:
-            found.append((policy_arn, compile_policy(document)))
-    return found
+def _compiled(found: list[tuple[str, str]]) -> tuple[tuple[str, Policy], ...]:
+    return tuple((policy_id, compile_policy(document)) for policy_id, document in found)
 
 
 def _boundary(conn: Connection, account_id: str, boundary_arn: str | None) -> Policy | None:
@@ -92,12 +68,9 @@ def load_user(conn: Connection, account_id: str, user_id: str) -> IdentityPolici
     row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
     if row is None:
         return IdentityPolicies("", (), None, (), exists=False)
-    group_ids = list(
-        conn.execute(select(group_members.c.group_id).where(group_members.c.user_id == user_id)).scalars()
-    )
     return IdentityPolicies(
         arn=f"arn:aws:iam::{account_id}:user{row['path']}{row['name']}",
-        identity=tuple(_entity_policies(conn, account_id, [user_id, *group_ids])),
+        identity=_compiled(effective_policies.policies_for_user(conn, account_id, user_id)),
         boundary=_boundary(conn, account_id, row["permissions_boundary_arn"]),
         tags=tuple(read_tags(conn, user_id)),
     )
@@ -109,7 +82,7 @@ def load_role(conn: Connection, account_id: str, role_id: str) -> IdentityPolici
         return IdentityPolicies("", (), None, (), exists=False)
     return IdentityPolicies(
         arn=f"arn:aws:iam::{account_id}:role{row['path']}{row['name']}",
-        identity=tuple(_entity_policies(conn, account_id, [role_id])),
+        identity=_compiled(effective_policies.policies_for_role(conn, account_id, role_id)),
         boundary=_boundary(conn, account_id, row["permissions_boundary_arn"]),
         tags=tuple(read_tags(conn, role_id)),
     )

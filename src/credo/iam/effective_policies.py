@@ -1,4 +1,4 @@
-"""The identity-based policies that apply to a user, for the authorization layer.
+"""The identity-based policies that apply to a user or a role, for the authorization layer.
 
 A user's permissions come from its inline policies, the managed policies attached to it, and
 the inline and attached policies of every group it belongs to. Each is returned as
@@ -18,6 +18,7 @@ from credo.store.schema import (
     managed_policies,
     policy_attachments,
     policy_versions,
+    roles,
     users,
 )
 
@@ -40,7 +41,18 @@ def _holders(conn: Connection, account_id: str, user_id: str) -> list[tuple[str,
 
 def policies_for_user(conn: Connection, account_id: str, user_id: str) -> list[tuple[str, str]]:
     """Every identity-based policy document that applies to the user, with an id to report it by."""
-    holders = _holders(conn, account_id, user_id)
+    return _policies(conn, _holders(conn, account_id, user_id))
+
+
+def policies_for_role(conn: Connection, account_id: str, role_id: str) -> list[tuple[str, str]]:
+    """Every identity-based policy document of the role (its sessions get these, narrowed)."""
+    role_name = conn.execute(
+        select(roles.c.name).where(roles.c.id == role_id, roles.c.account_id == account_id)
+    ).scalar_one_or_none()
+    return [] if role_name is None else _policies(conn, [("role", role_id, str(role_name))])
+
+
+def _policies(conn: Connection, holders: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
     entity_ids = [entity_id for _kind, entity_id, _name in holders]
     names = {entity_id: f"{kind}/{name}" for kind, entity_id, name in holders}
     found: list[tuple[str, str]] = []
