@@ -109,6 +109,11 @@ class AccessDenied(AwsError):
     code = "AccessDenied"
     status = 403
 
+    def __init__(self, message: str | None = None, encoded_message: str | None = None) -> None:
+        super().__init__(message)
+        # Why, sealed: only callers allowed sts:DecodeAuthorizationMessage can read it.
+        self.encoded_message = encoded_message
+
 
 # --- IAM and STS ----------------------------------------------------------------------------
 

@@ -263,3 +263,23 @@ def test_password_policy_lets_users_change_their_own_password(make_user: Any, ia
     iam.update_account_password_policy(AllowUsersToChangePassword=True, MinimumPasswordLength=8)
     user.change_password(OldPassword="Old-Passw0rd!x", NewPassword="New-Passw0rd!y")
     assert user.get_account_password_policy()["PasswordPolicy"]["AllowUsersToChangePassword"] is True
+
+
+def test_denials_carry_a_message_only_the_permitted_can_decode(make_user: Any, sts: Any) -> None:
+    """AccessDenied carries an encoded message; sts:DecodeAuthorizationMessage reveals why."""
+    _, client_for = make_user("max")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        client_for("iam").create_user(UserName="y")
+    encoded = caught.value.response["Error"]["EncodedAuthorizationMessage"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        client_for("sts").decode_authorization_message(EncodedMessage=encoded)
+    assert "sts:DecodeAuthorizationMessage" in denied(refused)
+    decoded = json.loads(sts.decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
+    assert decoded["allowed"] is False
+    assert decoded["explicitDeny"] is False
+    assert decoded["context"]["action"] == "iam:CreateUser"
+    assert decoded["context"]["resource"] == f"arn:aws:iam::{ACCOUNT}:user/y"
+    assert decoded["context"]["principal"]["arn"] == f"arn:aws:iam::{ACCOUNT}:user/max"
+    with pytest.raises(botocore.exceptions.ClientError) as invalid:
+        sts.decode_authorization_message(EncodedMessage=encoded[:-4] + "AAAA")
+    assert invalid.value.response["Error"]["Code"] == "InvalidAuthorizationMessageException"

@@ -14,7 +14,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, select
 
-from credo.auth import identity_policies
+from credo.auth import denials, identity_policies
 from credo.auth.action_resources import rule_for
 from credo.auth.identity_policies import IdentityPolicies
 from credo.auth.request_context import request_context
@@ -86,9 +86,14 @@ class Authorizer:
             return
         if decision.result == "implicitDeny" and self._granted_by_password_policy(call, target):
             return
-        raise access_denied(
+        error = access_denied(
             principal.arn, action, target, request, identity, boundaries, session, decision.result
         )
+        why = denials.describe_denial(
+            principal, action, target.arn, context, decision.result == "explicitDeny", decision.matched
+        )
+        error.encoded_message = denials.encode(call.services.keyring, why)
+        raise error
 
     def _check_session_limits(self, call: Call, service: str, action: str) -> None:
         principal = call.principal

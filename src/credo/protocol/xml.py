@@ -33,9 +33,11 @@ def render_result(
 def render_error(error: AwsError, namespace: str, request_id: str) -> bytes:
     """``<ErrorResponse><Error><Type>Sender</Type><Code>…`` as AWS answers a failed call."""
     kind = "Sender" if error.sender_fault else "Receiver"
+    encoded = getattr(error, "encoded_message", None)
+    extra = f"<EncodedAuthorizationMessage>{escape(encoded)}</EncodedAuthorizationMessage>" if encoded else ""
     return (
         f'<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>'
-        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message></Error>"
+        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>{extra}</Error>"
         f"<RequestId>{request_id}</RequestId></ErrorResponse>"
     ).encode()
 
