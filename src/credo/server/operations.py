@@ -32,6 +32,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "sts": [
         "credo.sts.identity",
+        "credo.sts.authorization_messages",
         "credo.sts.sessions",
         "credo.sts.access_key_info",
     ],
