@@ -157,6 +157,15 @@ def test_enable_refuses_device_in_use(iam: Any, clock: DeviceClock) -> None:
     assert error == ("EntityAlreadyExists", "MFA Device is already in use.")
 
 
+def test_at_most_eight_devices_per_user(iam: Any, clock: DeviceClock) -> None:
+    """A ninth device for one user is LimitExceeded."""
+    iam.create_user(UserName="alice")
+    for number in range(8):
+        enable(iam, clock, "alice", *create_device(iam, f"d{number}"))
+    error = error_of(lambda: enable(iam, clock, "alice", *create_device(iam, "d8")))
+    assert error == ("LimitExceeded", "Cannot exceed quota for MFADevicesPerUser: 8")
+
+
 def test_wrong_codes_lock_the_device_for_a_while(iam: Any, clock: DeviceClock) -> None:
     """After 5 wrong attempts within 5 minutes even right codes are refused until the window passes."""
     iam.create_user(UserName="alice")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -261,3 +262,46 @@ def test_access_key_info(server: Server, iam: Any, sts: Any, alice: Any) -> None
     assert sts.get_access_key_info(AccessKeyId=key_id)["Account"] == DEV_ACCOUNT
     assert sts.get_access_key_info(AccessKeyId=temporary)["Account"] == DEV_ACCOUNT
     assert "Account" not in sts.get_access_key_info(AccessKeyId="AKIA" + "Z" * 16)
+
+
+def test_mfa_session_carries_mfa_into_authorization(
+    server: Server, iam: Any, alice: Any, alice_device: tuple[str, str], clock: DeviceClock
+) -> None:
+    """Only the MFA-authenticated session may call IAM, and only where MultiFactorAuthPresent is true."""
+    statement = {
+        "Effect": "Allow",
+        "Action": "iam:ListUsers",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    }
+    iam.put_user_policy(
+        UserName="alice",
+        PolicyName="mfa-only",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+    plain = session_client(server, alice.get_session_token()["Credentials"], "iam")
+    assert error_of(plain.list_users)[0] == "AccessDenied"
+    serial, seed = alice_device
+    answer = alice.get_session_token(SerialNumber=serial, TokenCode=code(seed, clock.step()))
+    with_mfa = session_client(server, answer["Credentials"], "iam")
+    assert [user["UserName"] for user in with_mfa.list_users()["Users"]] == ["alice"]
+
+
+def test_concurrent_uses_of_one_code_succeed_once(
+    alice: Any, alice_device: tuple[str, str], clock: DeviceClock
+) -> None:
+    """Racing requests with the same code: exactly one gets a session (conditional UPDATE)."""
+    serial, seed = alice_device
+    token_code = code(seed, clock.step())
+
+    def attempt(_: int) -> bool:
+        try:
+            alice.get_session_token(SerialNumber=serial, TokenCode=token_code)
+        except botocore.exceptions.ClientError:
+            return False
+        return True
+
+    # boto3 clients are thread-safe; on PostgreSQL the server runs these on parallel threads.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(attempt, range(8)))
+    assert results.count(True) == 1
