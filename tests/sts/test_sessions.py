@@ -305,3 +305,11 @@ def test_concurrent_uses_of_one_code_succeed_once(
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(attempt, range(8)))
     assert results.count(True) == 1
+
+
+@pytest.mark.parametrize(("part", "message"), [("SerialNumber", INVALID_CODE), ("TokenCode", UNKNOWN_DEVICE)])
+def test_half_of_mfa_is_refused(alice: Any, alice_device: tuple[str, str], part: str, message: str) -> None:
+    """A serial number without a code, or a code without a serial number, is AccessDenied."""
+    serial, _seed = alice_device
+    given = {"SerialNumber": serial, "TokenCode": "123456"}
+    assert error_of(lambda: alice.get_session_token(**{part: given[part]})) == ("AccessDenied", message)

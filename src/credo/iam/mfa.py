@@ -203,20 +203,17 @@ def list_mfa_devices(call: Call) -> Result:
     after = decode_marker(params.get("Marker"))
     with call.services.store.read() as conn:
         user = _target_user(call, conn)
-        rows: list[RowMapping] = []
-        if user is not None:
-            query = select(mfa_devices).where(mfa_devices.c.user_id == user["id"])
-            if after is not None:
-                query = query.where(mfa_devices.c.serial_lower > after)
-            query = query.order_by(mfa_devices.c.serial_lower).limit(limit_of(params.get("MaxItems")))
-            rows = list(conn.execute(query).mappings())
+        if user is None:
+            # The root user holds no devices credo can assign (EnableMFADevice needs a UserName).
+            return {"MFADevices": [], "IsTruncated": False}
+        query = select(mfa_devices).where(mfa_devices.c.user_id == user["id"])
+        if after is not None:
+            query = query.where(mfa_devices.c.serial_lower > after)
+        query = query.order_by(mfa_devices.c.serial_lower).limit(limit_of(params.get("MaxItems")))
+        rows = list(conn.execute(query).mappings())
     result = page(rows, params.get("MaxItems"), lambda row: row["serial_lower"], "MFADevices")
     result["MFADevices"] = [
-        {
-            "UserName": user["name"] if user else "",
-            "SerialNumber": row["serial"],
-            "EnableDate": row["enabled_at"],
-        }
+        {"UserName": user["name"], "SerialNumber": row["serial"], "EnableDate": row["enabled_at"]}
         for row in result["MFADevices"]
     ]
     return result
