@@ -8,6 +8,7 @@ or denied within an account), "cross: ..." (Cross-account policy evaluation logi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -334,3 +335,12 @@ def test_missing_context_lists_needed_keys() -> None:
     )
     assert decision.result == "implicitDeny"
     assert decision.missing_context == ("aws:username",)
+
+
+def test_request_is_immutable_and_compares_by_value() -> None:
+    """Request behaves as a frozen dataclass: equal by fields, assignment refused."""
+    request = Request("iam:GetUser", USER, {"aws:username": "alice"}, principal_arn=USER)
+    assert request == Request("iam:GetUser", USER, {"aws:username": "alice"}, principal_arn=USER)
+    assert Request("iam:GetUser").context == {}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.action = "iam:DeleteUser"  # type: ignore[misc]

@@ -47,7 +47,7 @@ from credo.policy.principals import ACCOUNT, CAPPED, NONE, SESSION, USER, sessio
 Result = Literal["allowed", "explicitDeny", "implicitDeny"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Request:
     """What is asked: an action on a resource, by a principal, with a context.
 
@@ -64,6 +64,29 @@ class Request:
     principal_service: str | None = None
     principal_federated: str | None = None
 
+    def __init__(
+        self,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, str | Sequence[str]] | None = None,
+        principal_arn: str | None = None,
+        principal_account: str | None = None,
+        principal_service: str | None = None,
+        principal_federated: str | None = None,
+    ) -> None:
+        # The generated __init__ of a frozen dataclass sets each field through
+        # object.__setattr__; filling the instance dict directly gives the same object in half
+        # the time, and a server builds one Request per call.
+        self.__dict__.update(
+            action=action,
+            resource=resource,
+            context={} if context is None else context,
+            principal_arn=principal_arn,
+            principal_account=principal_account,
+            principal_service=principal_service,
+            principal_federated=principal_federated,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -78,6 +101,52 @@ class Decision:
 
 _NOTHING: tuple[str, ...] = ()
 _IMPLICIT_DENY = Decision("implicitDeny", (), ())
+
+
+_EMPTY: Context = {}
+
+
+def _outcome(statements: tuple[Statement, ...], resource: str, ctx: Context) -> Outcome:
+    """Which of ``statements`` (all matching the action) match the resource and conditions.
+
+    One flat loop, because this is the cost of every decision not remembered yet.
+    """
+    missing: dict[str, str] | None = None
+    allows: list[Statement] = []
+    denies: list[Statement] = []
+    for st in statements:
+        resources = st.resources
+        if st.uses_context:
+            for key, name in st.needed_keys:
+                if key not in ctx:
+                    if missing is None:
+                        missing = {}
+                    missing.setdefault(key, name)
+            if resources is not None:
+                if resources.match_all:
+                    if st.not_resource:
+                        continue
+                else:
+                    found = resources.matches(resource, ctx)
+                    if found is None or found is st.not_resource:
+                        continue
+            failed = False
+            for cond in st.conditions:
+                if not cond.check(ctx):
+                    failed = True
+                    break
+            if failed:
+                continue
+        elif resources is not None:
+            if resources.match_all:
+                if st.not_resource:
+                    continue
+            else:
+                pattern = resources.pattern
+                if (pattern is not None and pattern.fullmatch(resource) is not None) is st.not_resource:
+                    continue
+        (denies if st.deny else allows).append(st)
+    return Outcome(tuple(allows), tuple(denies), tuple(missing.items()) if missing else ())
 
 
 def _hashable(value: str | Sequence[str] | None) -> object:
@@ -134,32 +203,26 @@ class _Call:
                 return False
         return True
 
-    def outcome(self, statements: tuple[Statement, ...]) -> Outcome:
-        missing: dict[str, str] = {}
-        allows: list[Statement] = []
-        denies: list[Statement] = []
-        for st in statements:
-            if self.applies(st, missing):
-                (denies if st.deny else allows).append(st)
-        return Outcome(tuple(allows), tuple(denies), tuple(missing.items()))
-
     def scan(self, policy_id: str, policy: Policy, allows: list[MatchedStatement] | None) -> bool:
         """Record matching Deny (and, given ``allows``, Allow) statements; True if one allows."""
         plan = policy.plan_for(self.action)
         if not plan.statements:
             return False
+        resource = self.resource
+        ctx = _EMPTY
         if plan.reads:
-            key: object = (self.resource, *map(self.ctx.get, plan.reads))
+            ctx = self.ctx
+            key: object = (resource, *map(ctx.get, plan.reads))
             try:
                 outcome = plan.outcomes.get(key)
             except TypeError:  # a multivalued key: lists become tuples
-                key = (self.resource, *[_hashable(self.ctx.get(k)) for k in plan.reads])
+                key = (resource, *[_hashable(ctx.get(k)) for k in plan.reads])
                 outcome = plan.outcomes.get(key)
         else:
-            key = self.resource
+            key = resource
             outcome = plan.outcomes.get(key)
         if outcome is None:
-            outcome = self.outcome(plan.statements)
+            outcome = _outcome(plan.statements, resource, ctx)
             plan.remember(key, outcome)
         for st in outcome.denies:
             self.denies.append(st.matched_as(policy_id))
