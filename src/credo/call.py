@@ -56,7 +56,6 @@ Handler = Callable[[Call], Result]
 
 @dataclass(frozen=True)
 class Operation:
-    """A handler, and whether it touches the store (pure ones run inline on the event loop)."""
+    """The handler of one API action."""
 
     handler: Handler
-    uses_store: bool = True

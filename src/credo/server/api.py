@@ -15,7 +15,7 @@ import anyio.to_thread
 
 from credo import ids
 from credo.auth.key_usage import KeyUse
-from credo.call import Call, Operation, Result, Services
+from credo.call import Call, Services
 from credo.errors import (
     AwsError,
     InvalidAction,
@@ -65,6 +65,13 @@ class QueryEndpoint:
         await send({"type": "http.response.body", "body": payload})
 
     async def handle(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
+        """Status and XML body. With PostgreSQL the work waits on the network, so it runs in a
+        worker thread; SQLite answers in microseconds and runs on the loop."""
+        if self.services.store.is_sqlite:
+            return self.process(scope, body, request_id)
+        return await anyio.to_thread.run_sync(self.process, scope, body, request_id)
+
+    def process(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
         headers: dict[str, list[str]] = {}
         for raw_name, raw_value in scope["headers"]:
             headers.setdefault(raw_name.decode("latin-1").lower(), []).append(raw_value.decode("latin-1"))
@@ -105,13 +112,8 @@ class QueryEndpoint:
                 region=signature.region,
                 source_ip=_client_ip(scope, headers, services.settings.trusted_proxy_depth),
             )
-            secure = scope.get("scheme") == "https"
-            if not services.store.is_sqlite:
-                result = await anyio.to_thread.run_sync(
-                    _authorized_call, operation, call, service_name, secure
-                )
-            else:
-                result = _authorized_call(operation, call, service_name, secure)
+            services.authorizer.authorize(call, service_name, scope.get("scheme") == "https")
+            result = operation.handler(call)
             services.usage.record(
                 signature.access_key_id, KeyUse(services.clock.now(), service_name, signature.region)
             )
@@ -124,12 +126,6 @@ class QueryEndpoint:
             log.exception("request %s failed", request_id)
             failure = ServiceFailure()
             return failure.status, xml.render_error(failure, model.NAMESPACES[service_name], request_id)
-
-
-def _authorized_call(operation: Operation, call: Call, service: str, secure_transport: bool) -> Result:
-    """Authorize, then run: both touch the store, so both run on the same side of the loop."""
-    call.services.authorizer.authorize(call, service, secure_transport)
-    return operation.handler(call)
 
 
 async def _read_body(receive: Receive) -> bytes | None:

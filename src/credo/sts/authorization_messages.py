@@ -10,4 +10,4 @@ def decode_authorization_message(call: Call) -> Result:
     return {"DecodedMessage": denials.decode(call.services.keyring, call.params["EncodedMessage"])}
 
 
-OPERATIONS = {"DecodeAuthorizationMessage": Operation(decode_authorization_message, uses_store=False)}
+OPERATIONS = {"DecodeAuthorizationMessage": Operation(decode_authorization_message)}
