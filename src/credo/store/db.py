@@ -50,7 +50,8 @@ class Store:
         if self.is_sqlite:
             database = parsed.database or ""
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                # The data dir holds sealed secrets and password hashes: owner only.
+                Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.engine = create_engine(
                 self.url,
                 connect_args={"check_same_thread": False, "isolation_level": None},
