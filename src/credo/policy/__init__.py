@@ -22,10 +22,12 @@ Public API::
     evaluate(request, *, identity: Sequence[tuple[str, Policy]] = (),
              resource: Sequence[tuple[str, Policy]] = (),
              boundaries: Sequence[Policy] | None = None, session: Sequence[Policy] | None = None,
-             resource_account: str | None = None, is_root: bool = False) -> Decision
+             resource_account: str | None = None, is_root: bool = False,
+             resource_required: bool = False) -> Decision
         identity/resource pairs are (policy id, policy); the id is reported in matches.
         None for boundaries/session means "no such cap"; an empty list allows nothing.
-        Trust policies are evaluated by passing them as ``resource`` policies.
+        Trust policies are evaluated by passing them as ``resource`` policies, with
+        resource_required=True: a role is assumable only when its trust policy allows.
     Decision(result: "allowed" | "explicitDeny" | "implicitDeny",
              matched: tuple[MatchedStatement, ...], missing_context: tuple[str, ...]);
         Decision.allowed is result == "allowed".

@@ -44,6 +44,7 @@ _VENDOR = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2,
 _ACTION = re.compile(r"[A-Za-z0-9\-*?]+:[^:\s]*\Z")
 _CONDITION_KEY = re.compile(r"[A-Za-z0-9\-*?]+:\S+\Z")
 _WITH_PRINCIPAL: frozenset[str] = frozenset({"resource", "trust"})
+ABSENT = "\x00absent"  # stands for a key the context lacks (no real condition key contains NUL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +105,28 @@ class ActionPlan:
     statements: tuple[Statement, ...]
     reads: tuple[str, ...]
     outcomes: dict[object, Outcome] = field(default_factory=dict, repr=False)
+    _spellings: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def remember(self, key: object, outcome: Outcome) -> None:
         if len(self.outcomes) >= 1024:
             self.outcomes.clear()
         self.outcomes[key] = outcome
+
+    def spelled(self, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """For a context with these keys (as the caller spelled them), the key holding each of
+        ``reads`` (the last one, as when lowercasing the context; ``ABSENT`` if none).
+
+        Callers build contexts with the same keys call after call, so this is a look-up that
+        saves lowercasing the whole context just to find a remembered outcome.
+        """
+        found = self._spellings.get(keys)
+        if found is None:
+            last = {k.lower(): k for k in keys}
+            found = tuple(last.get(r, ABSENT) for r in self.reads)
+            if len(self._spellings) >= 64:
+                self._spellings.clear()
+            self._spellings[keys] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,10 @@ Follows AWS's "Policy evaluation logic":
    (id or root ARN) delegates to the account's identity policies and grants nothing alone.
 5. Otherwise ``implicitDeny``.
 
+``resource_required`` is for role trust policies: AWS lets a role be assumed only when its
+trust policy allows the caller, even within the account, so a resource-based grant (at least
+naming the caller's account) is then needed on top of rules 2-4.
+
 NotPrincipal (Deny only) applies to every caller it does not name; an account listed there
 exempts only the account root. credo does not reproduce AWS's quirk that a principal is
 denied unless its account is listed too.
@@ -77,22 +81,31 @@ class Request:
         # The generated __init__ of a frozen dataclass sets each field through
         # object.__setattr__; filling the instance dict directly gives the same object in half
         # the time, and a server builds one Request per call.
-        self.__dict__.update(
-            action=action,
-            resource=resource,
-            context={} if context is None else context,
-            principal_arn=principal_arn,
-            principal_account=principal_account,
-            principal_service=principal_service,
-            principal_federated=principal_federated,
-        )
+        d = self.__dict__
+        d["action"] = action
+        d["resource"] = resource
+        d["context"] = {} if context is None else context
+        d["principal_arn"] = principal_arn
+        d["principal_account"] = principal_account
+        d["principal_service"] = principal_service
+        d["principal_federated"] = principal_federated
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class Decision:
+    """The answer: allowed or not and why (the deciding statements, the missing keys)."""
+
     result: Result
     matched: tuple[MatchedStatement, ...]
     missing_context: tuple[str, ...]
+
+    def __init__(
+        self, result: Result, matched: tuple[MatchedStatement, ...], missing_context: tuple[str, ...]
+    ) -> None:
+        d = self.__dict__  # one Decision per call: see Request.__init__
+        d["result"] = result
+        d["matched"] = matched
+        d["missing_context"] = missing_context
 
     @property
     def allowed(self) -> bool:
@@ -211,13 +224,15 @@ class _Call:
         resource = self.resource
         ctx = _EMPTY
         if plan.reads:
-            ctx = self.ctx
-            key: object = (resource, *map(ctx.get, plan.reads))
+            context = self.request.context
+            key: object = (resource, *map(context.get, plan.spelled(tuple(context))))
             try:
                 outcome = plan.outcomes.get(key)
             except TypeError:  # a multivalued key: lists become tuples
-                key = (resource, *[_hashable(ctx.get(k)) for k in plan.reads])
+                key = (resource, *[_hashable(self.ctx.get(k)) for k in plan.reads])
                 outcome = plan.outcomes.get(key)
+            if outcome is None:
+                ctx = self.ctx
         else:
             key = resource
             outcome = plan.outcomes.get(key)
@@ -264,6 +279,7 @@ def evaluate(
     session: Sequence[Policy] | None = None,
     resource_account: str | None = None,
     is_root: bool = False,
+    resource_required: bool = False,
 ) -> Decision:
     """Decide ``request`` against the policies that apply to it (see the module docstring)."""
     call = _Call(request)
@@ -318,6 +334,8 @@ def evaluate(
             or (best_grant == USER and session_ok)
             or (best_grant == CAPPED and boundary_ok and session_ok)
         )
+    if resource_required and best_grant < ACCOUNT:
+        allowed = False
     if allowed:
         return Decision("allowed", tuple(allows), missing)
     return _IMPLICIT_DENY if missing is _NOTHING else Decision("implicitDeny", (), missing)
