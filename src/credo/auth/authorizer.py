@@ -79,7 +79,13 @@ class Authorizer:
             principal_arn=principal.arn,
             principal_account=principal.account_id,
         )
-        session = [compile_policy(text, "session") for text in principal.session_policies] or None
+        session: list[Policy] | None = [
+            compile_policy(text, "session") for text in principal.session_policies
+        ]
+        if not session and principal.kind != "federated-user":
+            # Only a federated user's session is narrowed even with no policy: AWS gives a
+            # GetFederationToken session without session policies no permissions at all.
+            session = None
         boundaries = [identity.boundary] if identity.boundary is not None else None
         decision = evaluate(request, identity=identity.identity, boundaries=boundaries, session=session)
         if decision.allowed:
@@ -99,6 +105,8 @@ class Authorizer:
         principal = call.principal
         if not principal.is_session or principal.kind == "assumed-role":
             return
+        if service == "sts" and call.action == "GetFederationToken":
+            raise AccessDenied("Cannot call GetFederationToken with session credentials")
         if service == "sts" and call.action not in _SESSION_STS_ALLOWED:
             raise AccessDenied(
                 f"User: {principal.arn} is not authorized to perform: {action} because session "
