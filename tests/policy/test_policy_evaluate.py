@@ -344,3 +344,53 @@ def test_request_is_immutable_and_compares_by_value() -> None:
     assert Request("iam:GetUser").context == {}
     with pytest.raises(dataclasses.FrozenInstanceError):
         request.action = "iam:DeleteUser"  # type: ignore[misc]
+
+
+TRUST_ACCOUNT = parse_policy(
+    json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {"Effect": "Allow", "Principal": {"AWS": A}, "Action": "sts:AssumeRole"},
+        }
+    ),
+    "trust",
+)
+TRUST_OTHER = parse_policy(
+    json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {"Effect": "Allow", "Principal": {"AWS": B}, "Action": "sts:AssumeRole"},
+        }
+    ),
+    "trust",
+)
+ASSUME_ANY = parse_policy(
+    json.dumps(
+        {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:*", "Resource": "*"}}
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("identity", "trust", "expected"),
+    [
+        pytest.param(
+            [ASSUME_ANY], TRUST_OTHER, "implicitDeny", id="trust: identity allow alone is not enough"
+        ),
+        pytest.param(
+            [ASSUME_ANY], TRUST_ACCOUNT, "allowed", id="trust: account in trust plus identity allow"
+        ),
+        pytest.param([], TRUST_ACCOUNT, "implicitDeny", id="trust: account in trust needs identity allow"),
+    ],
+)
+def test_resource_required_for_role_trust(identity: list[Policy], trust: Policy, expected: str) -> None:
+    """With resource_required, the trust policy must allow the caller even within the account."""
+    request = Request("sts:AssumeRole", ROLE, principal_arn=USER, principal_account=A)
+    decision = evaluate(
+        request,
+        identity=[("id", p) for p in identity],
+        resource=[("trust", trust)],
+        resource_account=A,
+        resource_required=True,
+    )
+    assert decision.result == expected
