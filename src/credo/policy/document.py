@@ -105,7 +105,7 @@ class ActionPlan:
     statements: tuple[Statement, ...]
     reads: tuple[str, ...]
     outcomes: dict[object, Outcome] = field(default_factory=dict, repr=False)
-    _spellings: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    spellings: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def remember(self, key: object, outcome: Outcome) -> None:
         if len(self.outcomes) >= 1024:
@@ -119,13 +119,13 @@ class ActionPlan:
         Callers build contexts with the same keys call after call, so this is a look-up that
         saves lowercasing the whole context just to find a remembered outcome.
         """
-        found = self._spellings.get(keys)
+        found = self.spellings.get(keys)
         if found is None:
             last = {k.lower(): k for k in keys}
             found = tuple(last.get(r, ABSENT) for r in self.reads)
-            if len(self._spellings) >= 64:
-                self._spellings.clear()
-            self._spellings[keys] = found
+            if len(self.spellings) >= 64:
+                self.spellings.clear()
+            self.spellings[keys] = found
         return found
 
 
@@ -136,6 +136,21 @@ class Outcome:
     allows: tuple[Statement, ...]
     denies: tuple[Statement, ...]
     missing: tuple[tuple[str, str], ...]
+    _reported: dict[str, tuple[tuple[MatchedStatement, ...], tuple[MatchedStatement, ...]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def reported(self, policy_id: str) -> tuple[tuple[MatchedStatement, ...], tuple[MatchedStatement, ...]]:
+        """``(allows, denies)`` as MatchedStatements of the policy named ``policy_id`` (cached)."""
+        found = self._reported.get(policy_id)
+        if found is None:
+            found = (
+                tuple(st.matched_as(policy_id) for st in self.allows),
+                tuple(st.matched_as(policy_id) for st in self.denies),
+            )
+            if len(self._reported) < 16:
+                self._reported[policy_id] = found
+        return found
 
 
 @dataclass(frozen=True, eq=False)

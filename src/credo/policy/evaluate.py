@@ -222,34 +222,35 @@ class _Call:
         if not plan.statements:
             return False
         resource = self.resource
-        ctx = _EMPTY
         if plan.reads:
             context = self.request.context
-            key: object = (resource, *map(context.get, plan.spelled(tuple(context))))
+            keys = tuple(context)
+            spelled = plan.spellings.get(keys) or plan.spelled(keys)
+            key: object = (resource, *map(context.get, spelled))
             try:
                 outcome = plan.outcomes.get(key)
             except TypeError:  # a multivalued key: lists become tuples
                 key = (resource, *[_hashable(self.ctx.get(k)) for k in plan.reads])
                 outcome = plan.outcomes.get(key)
             if outcome is None:
-                ctx = self.ctx
+                outcome = _outcome(plan.statements, resource, self.ctx)
+                plan.remember(key, outcome)
         else:
-            key = resource
-            outcome = plan.outcomes.get(key)
-        if outcome is None:
-            outcome = _outcome(plan.statements, resource, ctx)
-            plan.remember(key, outcome)
-        for st in outcome.denies:
-            self.denies.append(st.matched_as(policy_id))
-        if allows is not None:
-            for st in outcome.allows:
-                allows.append(st.matched_as(policy_id))
+            outcome = plan.outcomes.get(resource)
+            if outcome is None:
+                outcome = _outcome(plan.statements, resource, _EMPTY)
+                plan.remember(resource, outcome)
+        reported_allows, reported_denies = outcome.reported(policy_id)
+        if reported_denies:
+            self.denies.extend(reported_denies)
+        if allows is not None and reported_allows:
+            allows.extend(reported_allows)
         if outcome.missing:
             if self.missing is None:
                 self.missing = {}
             for k, name in outcome.missing:
                 self.missing.setdefault(k, name)
-        return bool(outcome.allows)
+        return bool(reported_allows)
 
     def grant(self, st: Statement) -> int:
         if st.principals is None:
