@@ -38,6 +38,8 @@ class Principal:
     session_policies: tuple[str, ...] = ()
     session_tags: tuple[tuple[str, str], ...] = field(default=())
     source_identity: str | None = None
+    # Keys of ``session_tags`` that a role session passes on when it assumes another role.
+    transitive_tag_keys: tuple[str, ...] = ()
 
     @property
     def is_root(self) -> bool:

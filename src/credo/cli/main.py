@@ -14,11 +14,13 @@ def main() -> None:
 
 
 def _register() -> None:
+    from credo.cli.accounts import account
     from credo.cli.server_commands import db, init, serve
 
     main.add_command(serve)
     main.add_command(init)
     main.add_command(db)
+    main.add_command(account)
 
 
 _register()

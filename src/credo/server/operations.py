@@ -35,6 +35,7 @@ MODULES: dict[str, list[str]] = {
         "credo.sts.authorization_messages",
         "credo.sts.sessions",
         "credo.sts.access_key_info",
+        "credo.sts.assume_role",
     ],
 }
 

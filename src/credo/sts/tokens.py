@@ -54,6 +54,9 @@ class SessionClaims:
     mfa_authenticated_at: int | None = None
     session_policies: tuple[str, ...] = ()
     session_tags: tuple[tuple[str, str], ...] = ()
+    # Role sessions (credo.sts.assume_role): what role chaining passes on.
+    source_identity: str | None = None
+    transitive_tag_keys: tuple[str, ...] = ()
 
     def principal(self) -> Principal:
         mfa_at = self.mfa_authenticated_at
@@ -73,6 +76,8 @@ class SessionClaims:
             expires_at=_datetime(self.expires_at),
             session_policies=self.session_policies,
             session_tags=self.session_tags,
+            source_identity=self.source_identity,
+            transitive_tag_keys=self.transitive_tag_keys,
         )
 
 
@@ -98,6 +103,10 @@ def _to_json(claims: SessionClaims) -> bytes:
         "pol": list(claims.session_policies),
         "tag": [list(tag) for tag in claims.session_tags],
     }
+    if claims.source_identity is not None:
+        body["si"] = claims.source_identity
+    if claims.transitive_tag_keys:
+        body["tt"] = list(claims.transitive_tag_keys)
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -119,6 +128,8 @@ def _from_json(raw: bytes) -> SessionClaims:
         mfa_authenticated_at=body["mfa"],
         session_policies=tuple(body["pol"]),
         session_tags=tuple((key, value) for key, value in body["tag"]),
+        source_identity=body.get("si"),
+        transitive_tag_keys=tuple(body.get("tt", ())),
     )
 
 

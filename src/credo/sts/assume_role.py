@@ -1,0 +1,230 @@
+"""STS AssumeRole: temporary credentials that act as a role, for callers its trust policy allows.
+
+The decision is ``credo.sts.role_trust``'s. What the session may do is sealed into its token
+(``credo.sts.tokens``): the role it acts as, the session policies that narrow the role's
+permissions, the session tags (and which of them pass on to a chained role), the source
+identity, and when MFA was proven. The only rows written are the temporary key's entry in
+``session_keys`` (for GetAccessKeyInfo) and the role's last use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, update
+
+from credo import arn, ids
+from credo.auth.identity_policies import managed_policy_document
+from credo.auth.principal import Principal
+from credo.call import Call, Operation, Result
+from credo.errors import InvalidParameterValue, MalformedPolicyDocument, PackedPolicyTooLarge, ValidationError
+from credo.policy import parse_policy
+from credo.store.schema import roles, session_keys
+from credo.sts import role_trust
+from credo.sts.sessions import (
+    MAX_POLICY_ARNS,
+    SESSION_KEY_RETENTION,
+    _authenticate_mfa,
+    packed_policy_size,
+)
+from credo.sts.tokens import SessionClaims
+
+DEFAULT_DURATION = 3_600
+# AWS: a role session made with temporary credentials ("role chaining") lasts at most an hour.
+CHAINED_MAX_DURATION = 3_600
+# AWS: inline and managed session policies may each be at most 2,048 characters.
+MAX_SESSION_POLICY_CHARS = 2_048
+
+DURATION_OVER_ROLE_MAX = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+DURATION_OVER_CHAINING_MAX = (
+    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+)
+TRANSITIVE_KEY_NOT_TAGGED = "The specified transitive tag key must be included in the requested tags."
+DUPLICATE_TAG_KEYS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+INHERITED_TAG_OVERRIDDEN = (
+    "One or more of the specified tag keys are already set as transitive tags by the calling session "
+    "and cannot be overridden."
+)
+
+
+def _inline_policy(params: Mapping[str, Any]) -> str | None:
+    """The ``Policy`` parameter, checked for size (as the model's own checks word it) and grammar."""
+    inline: str | None = params.get("Policy")
+    if inline is None:
+        return None
+    if len(inline) > MAX_SESSION_POLICY_CHARS:
+        raise ValidationError(
+            f"1 validation error detected: Value '{inline}' at 'policy' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_SESSION_POLICY_CHARS}"
+        )
+    parse_policy(inline, "session")
+    return inline
+
+
+def _managed_session_policies(conn: Connection, account_id: str, policy_arns: Sequence[str]) -> list[str]:
+    """The documents of ``PolicyArns``, which must be managed policies of the role's account (or AWS's)."""
+    if len(policy_arns) > MAX_POLICY_ARNS:
+        raise InvalidParameterValue(f"The number of policy ARNs must not exceed {MAX_POLICY_ARNS}.")
+    documents = []
+    for policy_arn in policy_arns:
+        document = managed_policy_document(conn, account_id, policy_arn)
+        if document is None:
+            raise MalformedPolicyDocument(f"Policy {policy_arn} does not exist or is not attachable.")
+        documents.append(document)
+    return documents
+
+
+def _session_tags(
+    caller: Principal, params: Mapping[str, Any]
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(session tags, transitive keys): the caller's transitive tags, then the requested ones."""
+    requested = [(str(tag["Key"]), str(tag["Value"])) for tag in params.get("Tags", [])]
+    seen: set[str] = set()
+    for key, _value in requested:
+        if key.lower() in seen:
+            raise InvalidParameterValue(DUPLICATE_TAG_KEYS)
+        seen.add(key.lower())
+    transitive = [str(key) for key in params.get("TransitiveTagKeys", [])]
+    for key in transitive:
+        if key.lower() not in seen:
+            raise InvalidParameterValue(TRANSITIVE_KEY_NOT_TAGGED)
+    # Transitive tags of a calling role session carry on down the chain and stay transitive.
+    inherited_keys = {key.lower() for key in caller.transitive_tag_keys}
+    inherited = [(key, value) for key, value in caller.session_tags if key.lower() in inherited_keys]
+    if inherited_keys & seen:
+        raise InvalidParameterValue(INHERITED_TAG_OVERRIDDEN)
+    keys = tuple(dict.fromkeys([key for key, _value in inherited] + transitive))
+    return tuple(inherited + requested), keys
+
+
+def _duration(call: Call, max_session_duration: int) -> int:
+    requested = call.params.get("DurationSeconds")
+    duration = int(requested) if requested is not None else DEFAULT_DURATION
+    if call.principal.is_session and duration > CHAINED_MAX_DURATION:
+        raise ValidationError(DURATION_OVER_CHAINING_MAX)
+    if duration > max_session_duration:
+        raise ValidationError(DURATION_OVER_ROLE_MAX)
+    return duration
+
+
+def _required_actions(caller: Principal, params: Mapping[str, Any]) -> list[str]:
+    """AssumeRole, plus TagSession when tags are passed and SetSourceIdentity when one is set."""
+    actions = ["sts:AssumeRole"]
+    if params.get("Tags"):
+        actions.append("sts:TagSession")
+    if params.get("SourceIdentity") is not None or caller.source_identity is not None:
+        actions.append("sts:SetSourceIdentity")
+    return actions
+
+
+def _source_identity(caller: Principal, params: Mapping[str, Any]) -> str | None:
+    """A source identity, once set, stays for the whole chain of sessions (AWS cannot change it)."""
+    requested: str | None = params.get("SourceIdentity")
+    if caller.source_identity is not None and requested is not None and requested != caller.source_identity:
+        raise ValidationError("The source identity of a role session cannot be changed.")
+    return caller.source_identity if caller.source_identity is not None else requested
+
+
+def assume_role(call: Call) -> Result:
+    params = call.params
+    caller = call.principal
+    requested_arn: str = params["RoleArn"]
+    session_name: str = params["RoleSessionName"]
+    services = call.services
+    if caller.kind == "federated-user":
+        # AWS: GetFederationToken credentials may call no STS operation but GetCallerIdentity.
+        raise role_trust.denied(caller, "sts:AssumeRole", requested_arn)
+    inline = _inline_policy(params)
+    tags, transitive_keys = _session_tags(caller, params)
+    source_identity = _source_identity(caller, params)
+    policy_arns = [str(item.get("arn", "")) for item in params.get("PolicyArns", [])]
+    mfa_at = _authenticate_mfa(call)
+    if mfa_at is None and caller.mfa_authenticated_at is not None:
+        # An MFA-authenticated session passes its proof on to the role session it makes.
+        mfa_at = int(caller.mfa_authenticated_at.timestamp())
+    now = services.clock.now()
+    with services.store.read() as conn:
+        role = role_trust.find_role_by_arn(conn, requested_arn)
+        policies = role_trust.caller_policies(conn, caller)
+        if role is None or policies is None:
+            raise role_trust.denied(caller, "sts:AssumeRole", requested_arn)
+        context = role_trust.trust_context(
+            call, policies.identity, now, mfa_at=mfa_at, source_identity=source_identity
+        )
+        role_trust.require_trust(
+            caller,
+            policies,
+            role["trust_policy"],
+            requested_arn,
+            role["account_id"],
+            context,
+            _required_actions(caller, params),
+        )
+        documents = ([inline] if inline is not None else []) + _managed_session_policies(
+            conn, role["account_id"], policy_arns
+        )
+    duration = _duration(call, int(role["max_session_duration"]))
+    passes_policies_or_tags = inline is not None or bool(policy_arns) or bool(tags)
+    packed = packed_policy_size(inline, policy_arns, tags)
+    if packed > 100:
+        raise PackedPolicyTooLarge(
+            f"Packed size of session policies and session tags combined exceeded the limit ({packed}%)."
+        )
+    session_arn = f"arn:{arn.PARTITION}:sts::{role['account_id']}:assumed-role/{role['name']}/{session_name}"
+    session_user_id = f"{role['id']}:{session_name}"
+    expires = now + timedelta(seconds=duration)
+    claims = SessionClaims(
+        access_key_id=ids.access_key_id(ids.TEMPORARY_ACCESS_KEY),
+        secret_access_key=ids.secret_access_key(),
+        account_id=role["account_id"],
+        kind="assumed-role",
+        arn=session_arn,
+        user_id=session_user_id,
+        user_name=None,
+        identity_kind="role",
+        identity_id=role["id"],
+        issued_at=int(now.timestamp()),
+        expires_at=int(expires.timestamp()),
+        source_key_id=caller.access_key_id,
+        mfa_authenticated_at=mfa_at,
+        session_policies=tuple(documents),
+        session_tags=tags,
+        source_identity=source_identity,
+        transitive_tag_keys=transitive_keys,
+    )
+    token = services.credentials.session_tokens.seal(claims)
+    # Neither row changes who may do what: no cache needs to hear of them.
+    with services.store.write_quietly() as conn:
+        conn.execute(delete(session_keys).where(session_keys.c.expires_at < now - SESSION_KEY_RETENTION))
+        conn.execute(
+            insert(session_keys).values(
+                id=claims.access_key_id,
+                account_id=role["account_id"],
+                source_key_id=caller.access_key_id,
+                expires_at=expires,
+            )
+        )
+        conn.execute(
+            update(roles)
+            .where(roles.c.id == role["id"])
+            .values(last_used_at=now, last_used_region=call.region)
+        )
+    result: dict[str, Any] = {
+        "Credentials": {
+            "AccessKeyId": claims.access_key_id,
+            "SecretAccessKey": claims.secret_access_key,
+            "SessionToken": token,
+            "Expiration": expires,
+        },
+        "AssumedRoleUser": {"AssumedRoleId": session_user_id, "Arn": session_arn},
+    }
+    if passes_policies_or_tags:
+        result["PackedPolicySize"] = packed
+    if source_identity is not None:
+        result["SourceIdentity"] = source_identity
+    return result
+
+
+OPERATIONS = {"AssumeRole": Operation(assume_role)}
