@@ -40,17 +40,18 @@ Public API::
 
 The rules, with the AWS documentation they follow, are in each module's docstring:
 ``document`` (grammar), ``matching`` (wildcards), ``conditions`` (operators), ``variables``
-(``${...}``), ``principals`` (Principal, NotPrincipal) and ``evaluate`` (the decision).
+(``${...}``), ``principals`` (Principal, NotPrincipal), ``evaluate`` (the decision) and
+``context_keys`` (GetContextKeysFor*Policy).
 ``source`` is the JSON reader that keeps statement positions.
 """
 
+from credo.policy.context_keys import context_keys_of
 from credo.policy.document import (
     MatchedStatement,
     Policy,
     PolicyKind,
     Statement,
     compile_policy,
-    context_keys_of,
     parse_policy,
 )
 from credo.policy.evaluate import Decision, Request, evaluate

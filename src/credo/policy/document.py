@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -388,19 +387,3 @@ def parse_policy(text: str, kind: PolicyKind = "identity") -> Policy:
 def compile_policy(text: str, kind: PolicyKind = "identity") -> Policy:
     """``parse_policy``, cached by text and kind (policies are immutable once compiled)."""
     return parse_policy(text, kind)
-
-
-def context_keys_of(policies: Iterable[Policy]) -> list[str]:
-    """Condition keys and ``${...}`` variable keys the policies use, deduplicated, sorted."""
-    found: dict[str, str] = {}
-    for policy in policies:
-        for st in policy.statements:
-            for cond in st.conditions:
-                found.setdefault(cond.key, cond.key_name)
-                for lkey, name in cond.variable_keys:
-                    found.setdefault(lkey, name)
-            if st.resources is not None:
-                for template in st.resources.templates:
-                    for var in template.variables:
-                        found.setdefault(var.key, var.name)
-    return [found[k] for k in sorted(found)]
