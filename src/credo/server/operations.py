@@ -29,6 +29,7 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.credential_report",
         "credo.iam.mfa",
         "credo.iam.authorization_details",
+        "credo.iam.simulation",
     ],
     "sts": [
         "credo.sts.identity",
