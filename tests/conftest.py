@@ -15,10 +15,12 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.auth
 import pytest
 from botocore.config import Config
 
@@ -158,7 +160,10 @@ def server(dev_server: Server) -> Server:
 
 def allow(*actions: str, resource: str = "*") -> dict[str, Any]:
     """A one-statement identity policy allowing ``actions`` on ``resource``."""
-    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}],
+    }
 
 
 @pytest.fixture
@@ -190,3 +195,19 @@ def make_user(iam: Any, server: Server) -> Callable[..., tuple[str, Any]]:
         return name, lambda service: server.client(service, key["AccessKeyId"], key["SecretAccessKey"])
 
     return make
+
+
+@pytest.fixture
+def clock(server: Server, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Move the server's time (never sleep) and sign requests as of the same moment."""
+    from tests.mfa_support import DeviceClock
+
+    device_clock = DeviceClock(server)
+    real_now = botocore.auth.get_current_datetime
+
+    def skewed(remove_tzinfo: bool = True) -> datetime:
+        moment: datetime = real_now(remove_tzinfo=remove_tzinfo)
+        return moment + device_clock.offset
+
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", skewed)
+    return device_clock

@@ -9,6 +9,7 @@ import botocore.exceptions
 import pytest
 
 from tests.conftest import Server, allow, start_server, stop_server
+from tests.mfa_support import STEP, code, create_device, enable
 
 ACCOUNT = "123456789012"
 
@@ -283,3 +284,28 @@ def test_denials_carry_a_message_only_the_permitted_can_decode(make_user: Any, s
     with pytest.raises(botocore.exceptions.ClientError) as invalid:
         sts.decode_authorization_message(EncodedMessage=encoded[:-4] + "AAAA")
     assert invalid.value.response["Error"]["Code"] == "InvalidAuthorizationMessageException"
+
+
+def test_mfa_required_policy_allows_mfa_sessions(server: Server, make_user: Any, clock: Any) -> None:
+    """The seeds' MFA flow: a user enables their own device, and only the MFA session gets through."""
+    _, client_for = make_user("dana", policy=REQUIRE_MFA)
+    dana_iam, dana_sts = client_for("iam"), client_for("sts")
+    serial, seed = create_device(dana_iam, "dana")
+    enable(dana_iam, clock, "dana", serial, seed)
+    clock.move(STEP)
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        dana_iam.list_users()
+    assert "with an explicit deny in an identity-based policy" in denied(caught)
+    credentials = dana_sts.get_session_token(SerialNumber=serial, TokenCode=code(seed, clock.step()))[
+        "Credentials"
+    ]
+    session = server.client(
+        "iam", credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+    )
+    assert [user["UserName"] for user in session.list_users()["Users"]] == ["dana"]
+    plain = dana_sts.get_session_token()["Credentials"]
+    plain_session = server.client(
+        "iam", plain["AccessKeyId"], plain["SecretAccessKey"], plain["SessionToken"]
+    )
+    with pytest.raises(botocore.exceptions.ClientError):
+        plain_session.list_users()

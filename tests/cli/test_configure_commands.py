@@ -70,7 +70,7 @@ def test_list_masks_secrets(files: AwsFiles, credo: Run) -> None:
 def test_list_shows_role_profiles_through_botocore(aws_files: AwsFiles, credo: Run) -> None:
     """A profile without keys is resolved by botocore's chain, which names its method."""
     aws_files.write(
-        '[profile proc]\ncredential_process = echo \'{"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "procsecret"}\'\n',  # noqa: E501
+        '[profile proc]\ncredential_process = echo \'{"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "procsecret"}\'\n',
         "",
     )
     result = credo("configure", "list", "--profile", "proc")

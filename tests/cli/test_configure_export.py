@@ -43,7 +43,7 @@ FORMATS = [
         "fish",
         TEMPORARY,
         ["--profile", "tmp"],
-        "set -gx AWS_ACCESS_KEY_ID ASIATEMP\nset -gx AWS_SECRET_ACCESS_KEY tempsecret\nset -gx AWS_SESSION_TOKEN TOKEN\n",  # noqa: E501
+        "set -gx AWS_ACCESS_KEY_ID ASIATEMP\nset -gx AWS_SECRET_ACCESS_KEY tempsecret\nset -gx AWS_SESSION_TOKEN TOKEN\n",
     ),
     (
         "process",
@@ -106,7 +106,7 @@ def test_export_output_feeds_credential_process(aws_files: AwsFiles, credo: Run)
     """A profile whose credential_process is credo's export resolves to the source keys."""
     credo_path = str(__import__("pathlib").Path(sys.executable).with_name("credo"))
     aws_files.write(
-        f"[profile viaprocess]\ncredential_process = {credo_path} configure export-credentials --profile default\n",  # noqa: E501
+        f"[profile viaprocess]\ncredential_process = {credo_path} configure export-credentials --profile default\n",
         STATIC,
     )
     result = credo("configure", "export-credentials", "--profile", "viaprocess", "--format", "env-no-export")

@@ -70,7 +70,7 @@ def test_prompts_in_order_without_stored_keys(
     [
         (f"[default]\nmfa_serial = {SERIAL}\nendpoint_url = {CLOSED}\n", {}),
         (
-            f"[default]\nmfa_serial = {SERIAL}\nservices = local\n[services local]\nsts =\n  endpoint_url = {CLOSED}\n",  # noqa: E501
+            f"[default]\nmfa_serial = {SERIAL}\nservices = local\n[services local]\nsts =\n  endpoint_url = {CLOSED}\n",
             {},
         ),
         (f"[default]\nmfa_serial = {SERIAL}\n", {"AWS_ENDPOINT_URL_STS": CLOSED}),
@@ -146,7 +146,7 @@ def test_mfa_login_against_server(
     aws_files.write(
         f"[profile alice]\nregion = us-east-1\nendpoint_url = {sts_server.endpoint}\n"
         f"mfa_serial = {device['SerialNumber']}\n",
-        f"[alice]\naws_access_key_id = {key['AccessKeyId']}\naws_secret_access_key = {key['SecretAccessKey']}\n",  # noqa: E501
+        f"[alice]\naws_access_key_id = {key['AccessKeyId']}\naws_secret_access_key = {key['SecretAccessKey']}\n",
     )
     _next_totp_window()
     result = credo(

@@ -45,7 +45,9 @@ def test_get_missing_user(iam: Any) -> None:
 def test_get_user_without_name_is_the_caller(iam: Any, make_user: Any) -> None:
     """GetUser without UserName describes the caller: the root, or the IAM user."""
     assert iam.get_user()["User"]["Arn"] == "arn:aws:iam::123456789012:root"
-    _, client_for = make_user("carol", policy=allow("iam:GetUser", resource="arn:aws:iam::*:user/${aws:username}"))
+    _, client_for = make_user(
+        "carol", policy=allow("iam:GetUser", resource="arn:aws:iam::*:user/${aws:username}")
+    )
     assert client_for("iam").get_user()["User"]["UserName"] == "carol"
 
 

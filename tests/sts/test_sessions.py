@@ -15,27 +15,14 @@ import pytest
 from botocore.config import Config
 
 from tests.conftest import DEV_ACCOUNT, NO_RETRIES, REGION, Server
-from tests.iam.test_mfa import STEP, DeviceClock, code, create_device, enable, error_of, wrong_code
+from tests.iam.test_mfa import error_of
+from tests.mfa_support import STEP, DeviceClock, code, create_device, enable, wrong_code
 
 INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
 UNKNOWN_DEVICE = (
     "MultiFactorAuthentication failed, unable to validate MFA code.  "
     "Please verify your MFA serial number is valid and associated with this user."
 )
-
-
-@pytest.fixture
-def clock(server: Server, monkeypatch: pytest.MonkeyPatch) -> DeviceClock:
-    """Move the server's time (never sleep) and sign requests as of the same moment."""
-    device_clock = DeviceClock(server)
-    real_now = botocore.auth.get_current_datetime
-
-    def skewed(remove_tzinfo: bool = True) -> datetime:
-        moment: datetime = real_now(remove_tzinfo=remove_tzinfo)
-        return moment + device_clock.offset
-
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", skewed)
-    return device_clock
 
 
 def session_client(server: Server, credentials: dict[str, Any], service: str = "sts") -> Any:
