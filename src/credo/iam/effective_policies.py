@@ -52,6 +52,11 @@ def policies_for_role(conn: Connection, account_id: str, role_id: str) -> list[t
     return [] if role_name is None else _policies(conn, [("role", role_id, str(role_name))])
 
 
+def policies_for_group(conn: Connection, group_id: str, group_name: str) -> list[tuple[str, str]]:
+    """The group's own inline and attached policies (what its members inherit)."""
+    return _policies(conn, [("group", group_id, group_name)])
+
+
 def _policies(conn: Connection, holders: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
     entity_ids = [entity_id for _kind, entity_id, _name in holders]
     names = {entity_id: f"{kind}/{name}" for kind, entity_id, name in holders}

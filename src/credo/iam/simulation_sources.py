@@ -120,7 +120,7 @@ def load_principal(conn: Connection, account_id: str, source_arn: str) -> Princi
         found = effective_policies.policies_for_role(conn, account_id, entity_id)
     else:
         # A group's own inline and attached policies, read the way a member's are.
-        found = effective_policies._policies(conn, [("group", entity_id, str(row["name"]))])
+        found = effective_policies.policies_for_group(conn, entity_id, str(row["name"]))
     identity = tuple(_stored(policy_id, document) for policy_id, document in found)
     boundary = None if kind == "group" else _boundary(conn, account_id, row["permissions_boundary_arn"])
     context: dict[str, ContextValue] = {}
