@@ -13,7 +13,7 @@ from botocore.config import Config
 
 from tests.conftest import CREDO, DEV_ACCOUNT, NO_RETRIES, REGION, Server, allow
 from tests.iam.test_mfa import error_of
-from tests.mfa_support import STEP, DeviceClock, code, create_device, enable
+from tests.mfa_support import STEP, DeviceClock, code, create_device, enable, wrong_code
 from tests.sts.test_sessions import session_client
 
 OTHER_ACCOUNT = "210987654321"
@@ -528,3 +528,85 @@ def test_federated_user_cannot_assume_roles(server: Server, iam: Any, make_user:
     assert error_of(lambda: fed_sts.assume_role(RoleArn=role_arn, RoleSessionName="s1")) == denied(
         fed_arn, role_arn
     )
+
+
+INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+UNKNOWN_DEVICE = (
+    "MultiFactorAuthentication failed, unable to validate MFA code.  "
+    "Please verify your MFA serial number is valid and associated with this user."
+)
+
+
+@pytest.mark.parametrize(
+    ("which", "expected"),
+    [("wrong-code", INVALID_CODE), ("other-device", UNKNOWN_DEVICE), ("serial-only", INVALID_CODE)],
+)
+def test_mfa_refusals(iam: Any, make_user: MakeUser, clock: DeviceClock, which: str, expected: str) -> None:
+    """A wrong code, someone else's device or a serial without a code is AccessDenied with AWS's message."""
+    role_arn = create_role(iam, "r", trust(ALICE_ARN))
+    _name, alice_for = make_user("alice")
+    make_user("bob")
+    serial, seed = create_device(iam, "alice-phone")
+    enable(iam, clock, "alice", serial, seed)
+    bob_serial, bob_seed = create_device(iam, "bob-phone")
+    enable(iam, clock, "bob", bob_serial, bob_seed)
+    clock.move(STEP)
+    kwargs: dict[str, Any] = {
+        "wrong-code": {"SerialNumber": serial, "TokenCode": wrong_code(seed, clock.step())},
+        "other-device": {"SerialNumber": bob_serial, "TokenCode": code(bob_seed, clock.step())},
+        "serial-only": {"SerialNumber": serial},
+    }[which]
+    alice = alice_for("sts")
+    assert error_of(lambda: alice.assume_role(RoleArn=role_arn, RoleSessionName="s1", **kwargs)) == (
+        "AccessDenied",
+        expected,
+    )
+
+
+def test_chaining_passes_on_transitive_tags_and_source_identity(
+    server: Server, iam: Any, make_user: MakeUser
+) -> None:
+    """A chained session keeps the transitive session tags and the source identity; others are dropped."""
+    chain_actions = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+    first_arn = create_role(
+        iam, "first", trust(ALICE_ARN, actions=chain_actions), allow_actions=("sts:AssumeRole",)
+    )
+    second_arn = create_role(iam, "second", trust(first_arn, actions=chain_actions))
+    iam.put_role_policy(
+        RoleName="second",
+        PolicyName="by-tag",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:ListRoles",
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {
+                                "aws:PrincipalTag/team": "blue",
+                                "aws:SourceIdentity": "alice@corp",
+                            },
+                            "Null": {"aws:PrincipalTag/temp": "true"},
+                        },
+                    }
+                ],
+            }
+        ),
+    )
+    _name, alice_for = make_user("alice")
+    first = alice_for("sts").assume_role(
+        RoleArn=first_arn,
+        RoleSessionName="one",
+        Tags=[{"Key": "team", "Value": "blue"}, {"Key": "temp", "Value": "x"}],
+        TransitiveTagKeys=["team"],
+        SourceIdentity="alice@corp",
+    )
+    first_sts = session_client(server, first["Credentials"])
+    assert error_of(
+        lambda: first_sts.assume_role(RoleArn=second_arn, RoleSessionName="two", SourceIdentity="mallory")
+    ) == ("ValidationError", "The source identity of a role session cannot be changed.")
+    second = first_sts.assume_role(RoleArn=second_arn, RoleSessionName="two")
+    assert second["SourceIdentity"] == "alice@corp"
+    session_client(server, second["Credentials"], "iam").list_roles()

@@ -23,12 +23,8 @@ from credo.errors import InvalidParameterValue, MalformedPolicyDocument, PackedP
 from credo.policy import parse_policy
 from credo.store.schema import roles, session_keys
 from credo.sts import role_trust
-from credo.sts.sessions import (
-    MAX_POLICY_ARNS,
-    SESSION_KEY_RETENTION,
-    _authenticate_mfa,
-    packed_policy_size,
-)
+from credo.sts.role_mfa import prove_mfa
+from credo.sts.sessions import MAX_POLICY_ARNS, SESSION_KEY_RETENTION, packed_policy_size
 from credo.sts.tokens import SessionClaims
 
 DEFAULT_DURATION = 3_600
@@ -140,7 +136,7 @@ def assume_role(call: Call) -> Result:
     tags, transitive_keys = _session_tags(caller, params)
     source_identity = _source_identity(caller, params)
     policy_arns = [str(item.get("arn", "")) for item in params.get("PolicyArns", [])]
-    mfa_at = _authenticate_mfa(call)
+    mfa_at = prove_mfa(call)
     if mfa_at is None and caller.mfa_authenticated_at is not None:
         # An MFA-authenticated session passes its proof on to the role session it makes.
         mfa_at = int(caller.mfa_authenticated_at.timestamp())

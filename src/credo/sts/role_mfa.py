@@ -1,0 +1,54 @@
+"""MFA for AssumeRole: the ``SerialNumber``/``TokenCode`` pair checked with the shared TOTP checker.
+
+The device must be the calling IAM user's (role sessions and root users have none to offer
+here); a code is good once (``credo.iam.totp`` claims its step), and wrong codes count
+towards the same lockout as GetSessionToken's. Refusals use GetSessionToken's wording, which
+is AWS's for both operations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from credo.call import Call
+from credo.errors import AccessDenied
+from credo.iam import totp
+from credo.store.schema import mfa_devices
+from credo.sts.sessions import MFA_INVALID_CODE, MFA_TOO_MANY, MFA_UNKNOWN_DEVICE
+
+
+def prove_mfa(call: Call) -> int | None:
+    """Seconds since the epoch when MFA was proven by this call, ``None`` if no code was given."""
+    serial = call.params.get("SerialNumber") or None
+    token_code = call.params.get("TokenCode") or None
+    if serial is None and token_code is None:
+        return None
+    caller = call.principal
+    if serial is None or caller.identity_kind != "user":
+        raise AccessDenied(MFA_UNKNOWN_DEVICE)
+    if token_code is None:
+        raise AccessDenied(MFA_INVALID_CODE)
+    services = call.services
+    now = services.clock.time()
+    with services.store.write_quietly() as conn:
+        device = (
+            conn.execute(
+                select(mfa_devices).where(
+                    mfa_devices.c.account_id == caller.account_id,
+                    mfa_devices.c.serial_lower == serial.lower(),
+                    mfa_devices.c.user_id == caller.identity_id,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if device is None:
+            raise AccessDenied(MFA_UNKNOWN_DEVICE)
+        verdict = totp.check_code(conn, services.keyring, device, caller.identity_id, token_code, now)
+    if verdict is totp.Verdict.LOCKED:
+        raise AccessDenied(MFA_TOO_MANY)
+    if verdict is totp.Verdict.INVALID:
+        # Counted in its own transaction: the check's rolls back with the refusal.
+        totp.record_failure(services.store, device["id"], caller.identity_id, services.clock.now())
+        raise AccessDenied(MFA_INVALID_CODE)
+    return int(now)
