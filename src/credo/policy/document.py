@@ -128,28 +128,26 @@ class ActionPlan:
         return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Outcome:
     """What one policy says about one request: its matching Allow and Deny statements."""
 
     allows: tuple[Statement, ...]
     denies: tuple[Statement, ...]
     missing: tuple[tuple[str, str], ...]
-    _reported: dict[str, tuple[tuple[MatchedStatement, ...], tuple[MatchedStatement, ...]]] = field(
-        default_factory=dict, repr=False
-    )
+    # The last answer of ``reported``: a policy is nearly always reported under one id.
+    last_report: tuple[str, tuple[MatchedStatement, ...], tuple[MatchedStatement, ...]] | None = None
 
     def reported(self, policy_id: str) -> tuple[tuple[MatchedStatement, ...], tuple[MatchedStatement, ...]]:
-        """``(allows, denies)`` as MatchedStatements of the policy named ``policy_id`` (cached)."""
-        found = self._reported.get(policy_id)
-        if found is None:
-            found = (
+        """``(allows, denies)`` as MatchedStatements of the policy named ``policy_id``."""
+        last = self.last_report
+        if last is None or last[0] != policy_id:
+            last = self.last_report = (
+                policy_id,
                 tuple(st.matched_as(policy_id) for st in self.allows),
                 tuple(st.matched_as(policy_id) for st in self.denies),
             )
-            if len(self._reported) < 16:
-                self._reported[policy_id] = found
-        return found
+        return last[1], last[2]
 
 
 @dataclass(frozen=True, eq=False)
