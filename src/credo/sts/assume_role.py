@@ -23,7 +23,7 @@ from credo.errors import InvalidParameterValue, MalformedPolicyDocument, PackedP
 from credo.policy import parse_policy
 from credo.store.schema import roles, session_keys
 from credo.sts import role_trust
-from credo.sts.role_mfa import prove_mfa
+from credo.sts.mfa_proof import prove_mfa
 from credo.sts.sessions import MAX_POLICY_ARNS, SESSION_KEY_RETENTION, packed_policy_size
 from credo.sts.tokens import SessionClaims
 

@@ -22,9 +22,10 @@ from credo import arn, ids
 from credo.auth.principal import Principal, PrincipalKind
 from credo.call import Call, Operation, Result
 from credo.errors import AccessDenied, InvalidParameterValue, MalformedPolicyDocument, PackedPolicyTooLarge
-from credo.iam import policy_catalog, totp
+from credo.iam import policy_catalog
 from credo.policy import parse_policy
-from credo.store.schema import managed_policies, mfa_devices, policy_versions, session_keys
+from credo.store.schema import managed_policies, policy_versions, session_keys
+from credo.sts.mfa_proof import prove_mfa
 from credo.sts.tokens import SessionClaims
 
 DEFAULT_DURATION = 43_200
@@ -35,15 +36,6 @@ MAX_POLICY_ARNS = 10
 SESSION_KEY_RETENTION = timedelta(days=90)
 # Budget for the compressed session policies, ARNs and tags; PackedPolicySize is a percentage of it.
 PACKED_LIMIT = 2_048
-
-MFA_INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
-MFA_UNKNOWN_DEVICE = (
-    "MultiFactorAuthentication failed, unable to validate MFA code.  "
-    "Please verify your MFA serial number is valid and associated with this user."
-)
-MFA_TOO_MANY = (
-    "MultiFactorAuthentication failed: too many invalid MFA one time pass codes; try again in a few minutes."
-)
 
 
 def _refuse_session_credentials(call: Call) -> None:
@@ -108,45 +100,9 @@ def _issue(
     }
 
 
-def _authenticate_mfa(call: Call) -> int | None:
-    """When ``SerialNumber``/``TokenCode`` are given: the time MFA was proven, or ``AccessDenied``."""
-    serial = call.params.get("SerialNumber") or None
-    code = call.params.get("TokenCode") or None
-    if serial is None and code is None:
-        return None
-    principal = call.principal
-    if serial is None or principal.identity_kind != "user":
-        raise AccessDenied(MFA_UNKNOWN_DEVICE)
-    if code is None:
-        raise AccessDenied(MFA_INVALID_CODE)
-    services = call.services
-    now = services.clock.time()
-    with services.store.write_quietly() as conn:
-        device = (
-            conn.execute(
-                select(mfa_devices).where(
-                    mfa_devices.c.account_id == principal.account_id,
-                    mfa_devices.c.serial_lower == serial.lower(),
-                    mfa_devices.c.user_id == principal.identity_id,
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if device is None:
-            raise AccessDenied(MFA_UNKNOWN_DEVICE)
-        verdict = totp.check_code(conn, services.keyring, device, principal.identity_id, code, now)
-    if verdict is totp.Verdict.LOCKED:
-        raise AccessDenied(MFA_TOO_MANY)
-    if verdict is totp.Verdict.INVALID:
-        totp.record_failure(services.store, device["id"], principal.identity_id, services.clock.now())
-        raise AccessDenied(MFA_INVALID_CODE)
-    return int(now)
-
-
 def get_session_token(call: Call) -> Result:
     _refuse_session_credentials(call)
-    mfa_at = _authenticate_mfa(call)
+    mfa_at = prove_mfa(call)
     principal = call.principal
     credentials = _issue(
         call, kind=principal.kind, principal_arn=principal.arn, user_id=principal.user_id, mfa_at=mfa_at

@@ -1,9 +1,8 @@
-"""MFA for AssumeRole: the ``SerialNumber``/``TokenCode`` pair checked with the shared TOTP checker.
+"""MFA proof for STS: the ``SerialNumber``/``TokenCode`` pair of GetSessionToken and AssumeRole.
 
 The device must be the calling IAM user's (role sessions and root users have none to offer
 here); a code is good once (``credo.iam.totp`` claims its step), and wrong codes count
-towards the same lockout as GetSessionToken's. Refusals use GetSessionToken's wording, which
-is AWS's for both operations.
+towards one lockout. Both operations answer refusals with AWS's same wording.
 """
 
 from __future__ import annotations
@@ -14,7 +13,15 @@ from credo.call import Call
 from credo.errors import AccessDenied
 from credo.iam import totp
 from credo.store.schema import mfa_devices
-from credo.sts.sessions import MFA_INVALID_CODE, MFA_TOO_MANY, MFA_UNKNOWN_DEVICE
+
+MFA_INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+MFA_UNKNOWN_DEVICE = (
+    "MultiFactorAuthentication failed, unable to validate MFA code.  "
+    "Please verify your MFA serial number is valid and associated with this user."
+)
+MFA_TOO_MANY = (
+    "MultiFactorAuthentication failed: too many invalid MFA one time pass codes; try again in a few minutes."
+)
 
 
 def prove_mfa(call: Call) -> int | None:
