@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from credo.iam import effective_policies, policy_catalog
+from credo.iam import effective_policies, policies
 from credo.iam.tags import read_tags
 from credo.policy import Policy, compile_policy
-from credo.store.schema import managed_policies, policy_versions, roles, users
+from credo.store.schema import roles, users
 
 
 @dataclass(frozen=True)
@@ -27,31 +27,6 @@ class IdentityPolicies:
     exists: bool = True
 
 
-def managed_policy_document(conn: Connection, account_id: str, policy_arn: str) -> str | None:
-    """The default version's document of an AWS or customer managed policy, if it exists."""
-    entry = policy_catalog.find(policy_arn)
-    if entry is not None:
-        return entry.document
-    prefix = f"arn:aws:iam::{account_id}:policy"
-    if not policy_arn.startswith(prefix + "/"):
-        return None
-    path_and_name = policy_arn[len(prefix) :]
-    path, _, name = path_and_name.rpartition("/")
-    row = conn.execute(
-        select(policy_versions.c.document)
-        .select_from(
-            managed_policies.join(policy_versions, policy_versions.c.policy_id == managed_policies.c.id)
-        )
-        .where(
-            managed_policies.c.account_id == account_id,
-            managed_policies.c.name == name,
-            managed_policies.c.path == path + "/",
-            policy_versions.c.number == managed_policies.c.default_version,
-        )
-    ).first()
-    return None if row is None else str(row[0])
-
-
 def _compiled(found: list[tuple[str, str]]) -> tuple[tuple[str, Policy], ...]:
     return tuple((policy_id, compile_policy(document)) for policy_id, document in found)
 
@@ -59,7 +34,7 @@ def _compiled(found: list[tuple[str, str]]) -> tuple[tuple[str, Policy], ...]:
 def _boundary(conn: Connection, account_id: str, boundary_arn: str | None) -> Policy | None:
     if not boundary_arn:
         return None
-    document = managed_policy_document(conn, account_id, boundary_arn)
+    document = policies.default_document(conn, account_id, boundary_arn)
     # A boundary whose policy vanished allows nothing, rather than lifting the cap.
     return compile_policy(document if document is not None else '{"Version":"2012-10-17","Statement":[]}')
 

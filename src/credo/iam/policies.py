@@ -141,6 +141,22 @@ def find_local_row(conn: Connection, account_id: str, policy_arn: str) -> RowMap
     return row
 
 
+def default_document(conn: Connection, account_id: str, policy_arn: str) -> str | None:
+    """The default version's document of the AWS or customer managed policy ``policy_arn``, if any."""
+    entry = policy_catalog.find(policy_arn)
+    if entry is not None:
+        return entry.document
+    row = find_local_row(conn, account_id, policy_arn)
+    if row is None:
+        return None
+    document = conn.execute(
+        select(policy_versions.c.document).where(
+            policy_versions.c.policy_id == row["id"], policy_versions.c.number == row["default_version"]
+        )
+    ).scalar_one_or_none()
+    return None if document is None else str(document)
+
+
 def resolve(conn: Connection, account_id: str, policy_arn: str) -> ManagedPolicy | None:
     """The policy ``policy_arn`` names, as the caller's account sees it."""
     check_arn(policy_arn)

@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping
 
 from credo.arn import parse_arn
-from credo.auth.identity_policies import managed_policy_document
 from credo.auth.principal import Principal
 from credo.auth.request_context import ContextValue
 from credo.errors import InvalidInput, NoSuchEntity
 from credo.iam import effective_policies
 from credo.iam.groups import find_group
+from credo.iam.policies import default_document
 from credo.iam.roles import find_role
 from credo.iam.simulation_context import identity_context
 from credo.iam.tags import read_tags
@@ -81,7 +81,7 @@ def _stored(policy_id: str, document: str) -> Source:
 def _boundary(conn: Connection, account_id: str, boundary_arn: str | None) -> Source | None:
     if not boundary_arn:
         return None
-    document = managed_policy_document(conn, account_id, boundary_arn)
+    document = default_document(conn, account_id, boundary_arn)
     # As the authorizer does: a boundary whose policy vanished allows nothing.
     policy = compile_policy(document if document is not None else _EMPTY_BOUNDARY)
     return Source(boundary_arn.rsplit("/", 1)[-1], BOUNDARY_POLICY, policy, arn=boundary_arn)

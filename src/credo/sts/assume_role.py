@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, update
 
 from credo import arn, ids
-from credo.auth.identity_policies import managed_policy_document
 from credo.auth.principal import Principal
 from credo.call import Call, Operation, Result
 from credo.errors import InvalidParameterValue, MalformedPolicyDocument, PackedPolicyTooLarge, ValidationError
+from credo.iam.policies import default_document
 from credo.policy import parse_policy
 from credo.store.schema import roles, session_keys
 from credo.sts import role_trust
@@ -65,7 +65,7 @@ def _managed_session_policies(conn: Connection, account_id: str, policy_arns: Se
         raise InvalidParameterValue(f"The number of policy ARNs must not exceed {MAX_POLICY_ARNS}.")
     documents = []
     for policy_arn in policy_arns:
-        document = managed_policy_document(conn, account_id, policy_arn)
+        document = default_document(conn, account_id, policy_arn)
         if document is None:
             raise MalformedPolicyDocument(f"Policy {policy_arn} does not exist or is not attachable.")
         documents.append(document)

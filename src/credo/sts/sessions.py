@@ -16,15 +16,15 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import delete, insert
 
 from credo import arn, ids
 from credo.auth.principal import Principal, PrincipalKind
 from credo.call import Call, Operation, Result
 from credo.errors import AccessDenied, InvalidParameterValue, MalformedPolicyDocument, PackedPolicyTooLarge
-from credo.iam import policy_catalog
+from credo.iam.policies import default_document
 from credo.policy import parse_policy
-from credo.store.schema import managed_policies, policy_versions, session_keys
+from credo.store.schema import session_keys
 from credo.sts.mfa_proof import prove_mfa
 from credo.sts.tokens import SessionClaims
 
@@ -110,35 +110,6 @@ def get_session_token(call: Call) -> Result:
     return {"Credentials": credentials}
 
 
-def _managed_policy_document(conn: Connection, account_id: str, policy_arn: str) -> str | None:
-    """The default version's document of an AWS or customer managed policy, as of now."""
-    entry = policy_catalog.find(policy_arn)
-    if entry is not None:
-        return entry.document
-    parsed = arn.parse_arn(policy_arn)
-    if parsed is None or parsed.service != "iam" or parsed.account != account_id:
-        return None
-    if not parsed.resource.startswith("policy/"):
-        return None
-    name = parsed.resource.rsplit("/", 1)[-1]
-    row = (
-        conn.execute(
-            select(managed_policies).where(
-                managed_policies.c.account_id == account_id, managed_policies.c.name_lower == name.lower()
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None or arn.iam_arn(account_id, "policy", row["path"], row["name"]) != policy_arn:
-        return None
-    return conn.execute(
-        select(policy_versions.c.document).where(
-            policy_versions.c.policy_id == row["id"], policy_versions.c.number == row["default_version"]
-        )
-    ).scalar_one_or_none()
-
-
 def _session_policies(call: Call) -> tuple[list[str], tuple[str, ...]]:
     """(the managed policy ARNs, every session policy document): inline first, then managed."""
     documents: list[str] = []
@@ -152,7 +123,7 @@ def _session_policies(call: Call) -> tuple[list[str], tuple[str, ...]]:
     if policy_arns:
         with call.services.store.read() as conn:
             for policy_arn in policy_arns:
-                document = _managed_policy_document(conn, call.principal.account_id, policy_arn)
+                document = default_document(conn, call.principal.account_id, policy_arn)
                 if document is None:
                     raise MalformedPolicyDocument(f"Policy {policy_arn} does not exist or is not attachable.")
                 documents.append(document)
