@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.report import write_section
+
 SECTION_TITLE = "## CLI"
 COMMAND = ".venv/bin/python -m benchmarks.cli_bench"
 BIN = Path(sys.executable).parent
@@ -125,19 +127,6 @@ def _aws_version() -> str:
     return (done.stdout or done.stderr).split()[0].removeprefix("aws-cli/") if done.returncode == 0 else "?"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the ``## CLI`` section, leaving every other section as it is."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION_TITLE), None)
-    if start is None:
-        path.write_text(text.rstrip("\n") + "\n\n" + section)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    path.write_text("".join(lines[:start]) + section + ("\n" + tail if tail else ""))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repetitions", type=int, default=30)
@@ -147,7 +136,7 @@ def main() -> None:
     section = render(measure(args.repetitions), args.repetitions)
     print(section)
     if not args.no_write:
-        write_section(args.out, section)
+        write_section(args.out, SECTION_TITLE, section)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.report import write_section
 from credo.policy import Request, compile_policy, evaluate
 
 SECTION_TITLE = "## Policy engine"
@@ -319,19 +320,6 @@ def render(rows: list[Row], load: tuple[float, float, float]) -> str:
     return "\n".join(lines)
 
 
-def replace_section(document: str, section: str) -> str:
-    """Put ``section`` in place of the existing ``## Policy engine`` section, or append it."""
-    lines = document.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION_TITLE), None)
-    if start is None:
-        body = document.rstrip("\n")
-        return (body + "\n\n" if body else "# Benchmarks\n\n") + section.rstrip("\n") + "\n"
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(("# ", "## "))), len(lines))
-    tail = lines[end:]
-    new = [*lines[:start], *section.rstrip("\n").splitlines(), *([""] if tail else []), *tail]
-    return "\n".join(new) + "\n"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
@@ -341,10 +329,7 @@ def main() -> None:
     section = render(run_all(), load)
     print(section)
     if not args.no_write:
-        existing = args.out.read_text() if args.out.exists() else ""
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(replace_section(existing, section))
-        print(f"written to {args.out}")
+        write_section(args.out, SECTION_TITLE, section)
 
 
 if __name__ == "__main__":
