@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -23,7 +24,7 @@ def render_result(
     # An empty output shape still gets its (empty) Result element: botocore expects it.
     if output is not None:
         parts.append(f"<{name}Result>")
-        _members(output, result, parts)
+        _writer(output)(result, parts)
         parts.append(f"</{name}Result>")
     parts.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>")
     parts.append(f"</{name}Response>")
@@ -42,47 +43,75 @@ def render_error(error: AwsError, namespace: str, request_id: str) -> bytes:
     ).encode()
 
 
-def _members(shape: StructureShape, values: Mapping[str, Any], parts: list[str]) -> None:
-    for name, member in shape.members.items():
-        value = values.get(name)
-        if value is None:
-            continue
-        tag = member.serialization.get("name", name)
-        parts.append(f"<{tag}>")
-        _value(member, value, parts)
-        parts.append(f"</{tag}>")
+Writer = Callable[[Any, list[str]], None]
 
 
-def _value(shape: Shape, value: Any, parts: list[str]) -> None:
+@cache
+def _writer(shape: Shape) -> Writer:
+    """A function that renders a value of ``shape``: built once per shape, as it is the hot path."""
     if isinstance(shape, StructureShape):
-        _members(shape, value, parts)
-    elif isinstance(shape, ListShape):
+        fields = [
+            (
+                name,
+                f"<{member.serialization.get('name', name)}>",
+                f"</{member.serialization.get('name', name)}>",
+            )
+            for name, member in shape.members.items()
+        ]
+        writers = [_writer(member) for member in shape.members.values()]
+
+        def structure(values: Any, parts: list[str]) -> None:
+            for (name, open_tag, close_tag), write in zip(fields, writers, strict=True):
+                value = values.get(name)
+                if value is not None:
+                    parts.append(open_tag)
+                    write(value, parts)
+                    parts.append(close_tag)
+
+        return structure
+    if isinstance(shape, ListShape):
         tag = shape.member.serialization.get("name", "member")
-        for item in value:
-            parts.append(f"<{tag}>")
-            _value(shape.member, item, parts)
-            parts.append(f"</{tag}>")
-    elif isinstance(shape, MapShape):
-        for key, item in value.items():
-            parts.append("<entry><key>")
-            _value(shape.key, key, parts)
-            parts.append("</key><value>")
-            _value(shape.value, item, parts)
-            parts.append("</value></entry>")
+        open_tag, close_tag = f"<{tag}>", f"</{tag}>"
+        write_item = _writer(shape.member)
+
+        def items(values: Any, parts: list[str]) -> None:
+            for item in values:
+                parts.append(open_tag)
+                write_item(item, parts)
+                parts.append(close_tag)
+
+        return items
+    if isinstance(shape, MapShape):
+        write_key, write_value = _writer(shape.key), _writer(shape.value)
+
+        def entries(values: Any, parts: list[str]) -> None:
+            for key, item in values.items():
+                parts.append("<entry><key>")
+                write_key(key, parts)
+                parts.append("</key><value>")
+                write_value(item, parts)
+                parts.append("</value></entry>")
+
+        return entries
+    return _scalar
+
+
+def _scalar(value: Any, parts: list[str]) -> None:
+    if isinstance(value, str):
+        # Names, ids and ARNs rarely need escaping; looking is cheaper than escaping.
+        parts.append(escape(value) if ("&" in value or "<" in value or ">" in value) else value)
+    elif isinstance(value, bool):
+        parts.append("true" if value else "false")
+    elif isinstance(value, datetime):
+        parts.append(format_timestamp(value))
+    elif isinstance(value, bytes):
+        parts.append(base64.b64encode(value).decode())
     else:
-        parts.append(escape(_scalar(shape, value)))
-
-
-def _scalar(shape: Shape, value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return str(value)
+        parts.append(escape(str(value)))
 
 
 def format_timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, as IAM and STS print times."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
