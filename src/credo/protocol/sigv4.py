@@ -293,6 +293,8 @@ def canonical_request(
 
 
 def _canonical_path(path: str) -> str:
+    if path == "/":
+        return path
     segments: list[str] = []
     for segment in path.split("/"):
         if segment in {"", "."}:
@@ -314,7 +316,7 @@ def expected_signature(signature: Signature, secret: str, canonical: str) -> str
         (ALGORITHM, signature.amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest())
     )
     key = signing_key(secret, signature.scope_date, signature.region, signature.service)
-    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, string_to_sign.encode(), "sha256").hex()
 
 
 def verify(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 import anyio.to_thread
 
@@ -78,7 +78,7 @@ class QueryEndpoint:
         query_pairs = sigv4.parse_query_string(scope.get("query_string", b"").decode("latin-1"))
         params = dict(query_pairs)
         if body:
-            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            params.update(parse_form(body))
         service_name = _VERSION_TO_SERVICE.get(params.get("Version", ""), "iam")
         try:
             if body is None:
@@ -126,6 +126,20 @@ class QueryEndpoint:
             log.exception("request %s failed", request_id)
             failure = ServiceFailure()
             return failure.status, xml.render_error(failure, model.NAMESPACES[service_name], request_id)
+
+
+def parse_form(body: bytes) -> list[tuple[str, str]]:
+    """``application/x-www-form-urlencoded`` pairs, blank values kept; decodes only what needs it."""
+    pairs = []
+    for part in body.decode("utf-8", "replace").split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            if "%" in key or "+" in key:
+                key = unquote_plus(key)
+            if "%" in value or "+" in value:
+                value = unquote_plus(value)
+            pairs.append((key, value))
+    return pairs
 
 
 async def _read_body(receive: Receive) -> bytes | None:
