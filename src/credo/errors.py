@@ -207,3 +207,28 @@ class InvalidUserType(AwsError):
 
 class PolicyNotAttachable(AwsError):
     code = "PolicyNotAttachable"
+
+
+class InvalidPublicKey(AwsError):
+    code = "InvalidPublicKey"
+
+
+class UnrecognizedPublicKeyEncoding(AwsError):
+    code = "UnrecognizedPublicKeyEncoding"
+
+
+class DuplicateSSHPublicKey(AwsError):
+    code = "DuplicateSSHPublicKey"
+
+
+class MalformedCertificate(AwsError):
+    code = "MalformedCertificate"
+
+
+class InvalidCertificate(AwsError):
+    code = "InvalidCertificate"
+
+
+class DuplicateCertificate(AwsError):
+    code = "DuplicateCertificate"
+    status = 409

@@ -20,7 +20,14 @@ from credo.call import Call, Operation, Result
 from credo.errors import CredentialReportExpired, ReportNotPresent
 from credo.iam.account_summary import MFA_TABLES, table_named
 from credo.iam.password_policy import as_utc, load_policy, password_expires_at
-from credo.store.schema import access_keys, accounts, credential_reports, login_profiles, users
+from credo.store.schema import (
+    access_keys,
+    accounts,
+    credential_reports,
+    login_profiles,
+    signing_certificates,
+    users,
+)
 
 REPORT_LIFETIME = timedelta(hours=4)
 COLUMNS = [
@@ -81,6 +88,29 @@ def _key_columns(keys: list[RowMapping]) -> dict[str, str]:
     return columns
 
 
+def _certificates_by_owner(conn: Connection, account_id: str) -> dict[str | None, list[RowMapping]]:
+    """Signing certificates by owner (``None`` is root), oldest first."""
+    by_owner: dict[str | None, list[RowMapping]] = defaultdict(list)
+    query = (
+        select(signing_certificates)
+        .where(signing_certificates.c.account_id == account_id)
+        .order_by(signing_certificates.c.uploaded_at, signing_certificates.c.id)
+    )
+    for certificate in conn.execute(query).mappings():
+        by_owner[certificate["user_id"]].append(certificate)
+    return by_owner
+
+
+def _certificate_columns(certificates: list[RowMapping]) -> dict[str, str]:
+    """cert_1_* for the older certificate, cert_2_* for the newer one."""
+    columns: dict[str, str] = {}
+    for n in (1, 2):
+        certificate = certificates[n - 1] if len(certificates) >= n else None
+        columns[f"cert_{n}_active"] = _flag(certificate is not None and bool(certificate["active"]))
+        columns[f"cert_{n}_last_rotated"] = report_time(certificate["uploaded_at"] if certificate else None)
+    return columns
+
+
 def _mfa_holders(conn: Connection, account_id: str) -> set[str | None]:
     """Ids of users with an MFA device (``None`` stands for root), if MFA has landed."""
     table = next((t for t in map(table_named, MFA_TABLES) if t is not None), None)
@@ -103,6 +133,7 @@ def build_report(conn: Connection, account_id: str) -> bytes:
     for key in key_rows:
         keys_by_owner[key["user_id"]].append(key)
     mfa = _mfa_holders(conn, account_id)
+    certificates = _certificates_by_owner(conn, account_id)
     policy = load_policy(conn, account_id)
     created = conn.execute(select(accounts.c.created_at).where(accounts.c.id == account_id)).scalar_one()
     rows: list[dict[str, str]] = [
@@ -116,6 +147,7 @@ def build_report(conn: Connection, account_id: str) -> bytes:
             "password_next_rotation": NOT_SUPPORTED,
             "mfa_active": _flag(None in mfa),
             **_key_columns(keys_by_owner[None]),
+            **_certificate_columns(certificates[None]),
         }
     ]
     user_rows = conn.execute(
@@ -141,11 +173,8 @@ def build_report(conn: Connection, account_id: str) -> bytes:
                 "password_next_rotation": report_time(expiry),
                 "mfa_active": _flag(user["id"] in mfa),
                 **_key_columns(keys_by_owner[user["id"]]),
+                **_certificate_columns(certificates[user["id"]]),
             }
-        )
-    for row in rows:
-        row.update(
-            cert_1_active="false", cert_1_last_rotated="N/A", cert_2_active="false", cert_2_last_rotated="N/A"
         )
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")

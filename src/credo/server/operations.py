@@ -30,6 +30,8 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.mfa",
         "credo.iam.authorization_details",
         "credo.iam.simulation",
+        "credo.iam.ssh_public_keys",
+        "credo.iam.signing_certificates",
     ],
     "sts": [
         "credo.sts.identity",

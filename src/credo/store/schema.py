@@ -312,3 +312,37 @@ session_keys = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_session_keys_expires", session_keys.c.expires_at)
+
+# --- SSH public keys and signing certificates ---
+
+ssh_public_keys = Table(
+    "ssh_public_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # As uploaded (OpenSSH or PEM); GetSSHPublicKey converts from ``openssh`` when asked.
+    Column("body", Text, nullable=False),
+    Column("openssh", Text, nullable=False),
+    # MD5 of the key blob, colon-separated hex; one key may be uploaded once per user.
+    Column("fingerprint", String(48), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_id", "fingerprint", name="uq_ssh_public_keys_user_fingerprint"),
+)
+
+signing_certificates = Table(
+    "signing_certificates",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # NULL for the account's root user.
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("body", Text, nullable=False),
+    # SHA-256 of the DER certificate: a certificate belongs to one owner per account.
+    Column("fingerprint", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "fingerprint", name="uq_signing_certificates_account_fingerprint"),
+)
+Index("ix_signing_certificates_user", signing_certificates.c.user_id)
