@@ -69,6 +69,10 @@ SERVER_CPU = 0
 WRK_CPU = 1
 # Above this share of the server's CPU taken by other processes, a run is flagged as noisy.
 CONTENTION_WARNING = 0.10
+# With this many connections a CPU-bound server should be busy all the time; if it is not
+# (and wrk is not either), something outside both, such as the host, held the run back.
+UNSATURATED_MIN_CONNECTIONS = 8
+UNSATURATED_SERVER_CPU = 0.85
 
 
 @dataclass(frozen=True)
@@ -583,6 +587,11 @@ def _measure_cell(
     if result.socket_errors:
         cell.warnings.append(
             "socket errors: " + ", ".join(f"{k} {v}" for k, v in sorted(result.socket_errors.items()))
+        )
+    if cell.connections >= UNSATURATED_MIN_CONNECTIONS and best.server_cpu < UNSATURATED_SERVER_CPU:
+        cell.warnings.append(
+            f"server used only {best.server_cpu:.0%} of its CPU with wrk at {result.cpu_fraction:.0%}: "
+            "limited elsewhere (e.g. the host), treat as a low estimate"
         )
     if cell.noisy and best.other_cpu is not None:
         cell.warnings.append(f"other processes used {best.other_cpu:.0%} of CPU {SERVER_CPU}: noisy")
