@@ -232,3 +232,7 @@ class InvalidCertificate(AwsError):
 class DuplicateCertificate(AwsError):
     code = "DuplicateCertificate"
     status = 409
+
+
+class KeyPairMismatch(AwsError):
+    code = "KeyPairMismatch"

@@ -24,6 +24,7 @@ TARGET_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("VirtualMFADeviceName", "mfa"),
     ("PolicyArn", "policy"),
     ("PolicySourceArn", "arn"),
+    ("ServerCertificateName", "server-certificate"),
 )
 
 # Listings authorized against their collection (``user/`` + PathPrefix).
@@ -34,6 +35,7 @@ COLLECTIONS: dict[str, str] = {
     "ListPolicies": "policy",
     "ListInstanceProfiles": "instance-profile",
     "ListVirtualMFADevices": "mfa",
+    "ListServerCertificates": "server-certificate",
 }
 
 # Actions whose user target defaults to the caller when ``UserName`` is omitted.

@@ -11,13 +11,14 @@ from sqlalchemy import Connection, Table, select
 from credo.auth.action_resources import ResourceRule
 from credo.auth.principal import Principal
 from credo.iam.tags import read_tags
-from credo.store.schema import groups, instance_profiles, roles, users
+from credo.store.schema import groups, instance_profiles, roles, server_certificates, users
 
 _TABLES: dict[str, Table] = {
     "user": users,
     "group": groups,
     "role": roles,
     "instance-profile": instance_profiles,
+    "server-certificate": server_certificates,
 }
 
 

@@ -32,6 +32,8 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.simulation",
         "credo.iam.ssh_public_keys",
         "credo.iam.signing_certificates",
+        "credo.iam.service_credentials",
+        "credo.iam.server_certificates",
     ],
     "sts": [
         "credo.sts.identity",

@@ -346,3 +346,41 @@ signing_certificates = Table(
     UniqueConstraint("account_id", "fingerprint", name="uq_signing_certificates_account_fingerprint"),
 )
 Index("ix_signing_certificates_user", signing_certificates.c.user_id)
+
+# --- service-specific credentials and server certificates ---
+
+service_specific_credentials = Table(
+    "service_specific_credentials",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("service_name", String(128), nullable=False),
+    # ServiceUserName, or ServiceCredentialAlias for API keys.
+    Column("service_user_name", String(200), nullable=False),
+    # The password (or API key secret), sealed under the master key with the id as associated data.
+    Column("secret_key_id", String(16), nullable=False),
+    Column("secret_sealed", LargeBinary, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_service_specific_credentials_user", service_specific_credentials.c.user_id)
+
+server_certificates = Table(
+    "server_certificates",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("chain", Text, nullable=True),
+    # The private key, sealed under the master key with the id as associated data; never returned.
+    Column("private_key_key_id", String(16), nullable=False),
+    Column("private_key_sealed", LargeBinary, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_server_certificates_account_name"),
+)
