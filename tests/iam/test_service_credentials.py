@@ -288,3 +288,14 @@ def test_self_manage_policy_covers_own_credentials_only(iam: Any, make_user: Any
         code, message = error_of(caught)
         assert code == "AccessDenied"
         assert "on resource: arn:aws:iam::123456789012:user/neighbour" in message
+
+
+def test_self_manage_policy_cannot_list_all_users(iam: Any, make_user: Any) -> None:
+    """AllUsers is authorized against "*", so a self-management policy does not cover it."""
+    name, client_for = make_user("curious")
+    iam.attach_user_policy(UserName=name, PolicyArn=SELF_MANAGE)
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        client_for("iam").list_service_specific_credentials(AllUsers=True)
+    code, message = error_of(caught)
+    assert code == "AccessDenied"
+    assert "on resource: *" in message

@@ -51,6 +51,9 @@ def resolve_target(
             return Target(text)
         path = str(params.get("Path", "/"))
         return Target(f"arn:aws:iam::{account}:mfa{path}{text}")
+    if value is None and kind == "user" and params.get("AllUsers"):
+        # ListServiceSpecificCredentials(AllUsers) reaches every user, not the caller alone.
+        return Target("*")
     if value is None and kind == "user":
         # The caller itself: a user's own ARN, or the root's.
         return Target(principal.arn)
