@@ -259,6 +259,7 @@ def test_credential_report_shows_certificates(server: Server, iam: Any) -> None:
     first = iam.upload_signing_certificate(UserName="max", CertificateBody=certificate("max-0"))[
         "Certificate"
     ]
+    server.advance_clock(60)  # upload times have a one-second resolution
     iam.upload_signing_certificate(UserName="max", CertificateBody=certificate("max-1"))
     iam.update_signing_certificate(UserName="max", CertificateId=first["CertificateId"], Status="Inactive")
     iam.upload_signing_certificate(CertificateBody=certificate("root-0"))

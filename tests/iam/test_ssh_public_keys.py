@@ -28,7 +28,7 @@ def rsa_key(bits: int = 2048, index: int = 0) -> rsa.RSAPrivateKey:
 
 def openssh(key: Any, comment: str = "") -> str:
     line = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    return line.decode() + (f" {comment}" if comment else "")
+    return str(line.decode()) + (f" {comment}" if comment else "")
 
 
 def pem(key: Any) -> str:
