@@ -208,3 +208,16 @@ def test_authorization_details_pages_across_kinds(iam: Any) -> None:
             break
         kwargs["Marker"] = page["Marker"]
     assert seen == ["u1", "u2", "u3", "g1", "g2"]
+
+
+def test_summary_counts_certificates(iam: Any) -> None:
+    """ServerCertificates and AccountSigningCertificatesPresent follow what is uploaded."""
+    from tests.iam.test_server_certificates import leaf
+
+    before = iam.get_account_summary()["SummaryMap"]
+    assert (before["ServerCertificates"], before["AccountSigningCertificatesPresent"]) == (0, 0)
+    body, key, _ = leaf()
+    iam.upload_server_certificate(ServerCertificateName="web", CertificateBody=body, PrivateKey=key)
+    iam.upload_signing_certificate(CertificateBody=body)
+    after = iam.get_account_summary()["SummaryMap"]
+    assert (after["ServerCertificates"], after["AccountSigningCertificatesPresent"]) == (1, 1)

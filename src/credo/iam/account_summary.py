@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 
 from credo.call import Call, Operation, Result
-from credo.store.schema import access_keys, accounts, metadata, users
+from credo.store.schema import (
+    access_keys,
+    accounts,
+    metadata,
+    server_certificates,
+    signing_certificates,
+    users,
+)
 
 # IAM's default quotas, as GetAccountSummary reports them.
 QUOTAS = {
@@ -88,8 +95,10 @@ def account_summary(conn: Connection, account_id: str) -> dict[str, int]:
     for key, table_name in _COUNTED_TABLES.items():
         summary[key] = count_rows(conn, table_named(table_name), account_id)
     summary["Providers"] = sum(count_rows(conn, table_named(name), account_id) for name in _PROVIDER_TABLES)
-    summary["ServerCertificates"] = 0
-    summary["AccountSigningCertificatesPresent"] = 0
+    summary["ServerCertificates"] = count_rows(conn, server_certificates, account_id)
+    summary["AccountSigningCertificatesPresent"] = int(
+        count_rows(conn, signing_certificates, account_id, signing_certificates.c.user_id.is_(None)) > 0
+    )
     summary["AccountAccessKeysPresent"] = int(
         count_rows(conn, access_keys, account_id, access_keys.c.user_id.is_(None)) > 0
     )
