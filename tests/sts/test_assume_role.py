@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 from botocore.config import Config
 
@@ -610,3 +611,34 @@ def test_chaining_passes_on_transitive_tags_and_source_identity(
     second = first_sts.assume_role(RoleArn=second_arn, RoleSessionName="two")
     assert second["SourceIdentity"] == "alice@corp"
     session_client(server, second["Credentials"], "iam").list_roles()
+
+
+def test_role_session_must_name_the_user_for_access_keys(server: Server, iam: Any) -> None:
+    """A role session calling CreateAccessKey without UserName is refused, never given root keys."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam.create_role(RoleName="keymaker", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName="keymaker", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    credentials = server.client("sts").assume_role(
+        RoleArn="arn:aws:iam::123456789012:role/keymaker", RoleSessionName="session"
+    )["Credentials"]
+    session = server.client(
+        "iam", credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+    )
+    for call in (session.create_access_key, session.list_access_keys):
+        with pytest.raises(botocore.exceptions.ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] == "ValidationError"
+        assert (
+            caught.value.response["Error"]["Message"]
+            == "Must specify userName when calling with non-User credentials"
+        )
+    assert [k["AccessKeyId"] for k in iam.list_access_keys()["AccessKeyMetadata"]] == ["test"]

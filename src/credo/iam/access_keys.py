@@ -10,7 +10,7 @@ from credo import ids
 from credo.call import Call, Operation, Result
 from credo.errors import LimitExceeded, NoSuchEntity
 from credo.iam.paging import decode_marker, limit_of, page
-from credo.iam.users import find_user
+from credo.iam.users import credential_owner
 from credo.keyring import Keyring
 from credo.store.schema import access_keys, users
 
@@ -42,17 +42,6 @@ def store_access_key(
     )
 
 
-def _owner(call: Call, conn: Connection) -> tuple[str | None, str | None]:
-    """(user id, user name) of the key owner: ``UserName`` if given, else the caller (root → None)."""
-    name = call.params.get("UserName")
-    if name is None:
-        if call.principal.is_root:
-            return None, None
-        name = call.principal.user_name or ""
-    row = find_user(conn, call.principal.account_id, name)
-    return row["id"], row["name"]
-
-
 def _owner_filter(account_id: str, user_id: str | None) -> Any:
     owner = access_keys.c.user_id.is_(None) if user_id is None else access_keys.c.user_id == user_id
     return (access_keys.c.account_id == account_id) & owner
@@ -65,7 +54,7 @@ def _status(row: RowMapping) -> str:
 def create_access_key(call: Call) -> Result:
     account_id = call.principal.account_id
     with call.services.store.write() as conn:
-        user_id, user_name = _owner(call, conn)
+        user_id, user_name = credential_owner(call, conn)
         count = conn.execute(
             select(func.count()).select_from(access_keys).where(_owner_filter(account_id, user_id))
         ).scalar_one()
@@ -96,7 +85,7 @@ def list_access_keys(call: Call) -> Result:
     params = call.params
     after = decode_marker(params.get("Marker"))
     with call.services.store.read() as conn:
-        user_id, user_name = _owner(call, conn)
+        user_id, user_name = credential_owner(call, conn)
         query = select(access_keys).where(_owner_filter(call.principal.account_id, user_id))
         if after is not None:
             query = query.where(access_keys.c.id > after)
@@ -118,7 +107,7 @@ def list_access_keys(call: Call) -> Result:
 
 
 def _find_key(conn: Connection, call: Call) -> RowMapping:
-    user_id, _user_name = _owner(call, conn)
+    user_id, _user_name = credential_owner(call, conn)
     key_id = call.params["AccessKeyId"]
     row = (
         conn.execute(

@@ -20,7 +20,7 @@ from credo import ids
 from credo.call import Call, Operation, Result
 from credo.errors import InvalidInput, LimitExceeded, NoSuchEntity
 from credo.iam.paging import decode_marker, limit_of, page
-from credo.iam.users import DEPENDENTS, find_user
+from credo.iam.users import DEPENDENTS, credential_owner, find_user
 from credo.store.schema import service_specific_credentials as credentials
 from credo.store.schema import users
 
@@ -101,17 +101,6 @@ def _seal(call: Call, credential_id: str, secret: str) -> dict[str, Any]:
     return {"secret_key_id": sealed.key_id, "secret_sealed": sealed.blob}
 
 
-def _owner(call: Call, conn: Connection) -> tuple[str | None, str | None]:
-    """(user id, user name): ``UserName`` if given, else the calling user (root owns none)."""
-    name = call.params.get("UserName")
-    if name is None:
-        if call.principal.is_root or not call.principal.user_name:
-            return None, None
-        name = call.principal.user_name
-    row = find_user(conn, call.principal.account_id, name)
-    return row["id"], row["name"]
-
-
 def create_service_specific_credential(call: Call) -> Result:
     params = call.params
     account_id = call.principal.account_id
@@ -168,7 +157,7 @@ def list_service_specific_credentials(call: Call) -> Result:
             .where(credentials.c.account_id == account_id)
         )
         if not params.get("AllUsers"):
-            user_id, _name = _owner(call, conn)
+            user_id, _name = credential_owner(call, conn)
             if user_id is None:
                 return {"ServiceSpecificCredentials": [], "IsTruncated": False}
             query = query.where(credentials.c.user_id == user_id)
@@ -189,7 +178,7 @@ def list_service_specific_credentials(call: Call) -> Result:
 
 def _find_credential(conn: Connection, call: Call) -> tuple[RowMapping, str]:
     """The credential row and its user's name, or NoSuchEntity as AWS words it."""
-    user_id, user_name = _owner(call, conn)
+    user_id, user_name = credential_owner(call, conn)
     credential_id = call.params["ServiceSpecificCredentialId"]
     row = None
     if user_id is not None:

@@ -26,7 +26,7 @@ from credo.errors import (
     NoSuchEntity,
 )
 from credo.iam.paging import decode_marker, limit_of, page
-from credo.iam.users import DEPENDENTS, find_user
+from credo.iam.users import DEPENDENTS, credential_owner
 from credo.store.schema import signing_certificates
 
 DEPENDENTS.append(
@@ -66,17 +66,6 @@ def parse_certificate(body: str, now: datetime) -> str:
     return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def _owner(call: Call, conn: Connection) -> tuple[str | None, str | None]:
-    """(user id, user name) of the owner: ``UserName`` if given, else the caller (root → None)."""
-    name = call.params.get("UserName")
-    if name is None:
-        if call.principal.is_root:
-            return None, None
-        name = call.principal.user_name or ""
-    row = find_user(conn, call.principal.account_id, name)
-    return row["id"], row["name"]
-
-
 def _owner_filter(account_id: str, user_id: str | None) -> Any:
     column = signing_certificates.c.user_id
     owner = column.is_(None) if user_id is None else column == user_id
@@ -97,7 +86,7 @@ def _describe(row: RowMapping, user_name: str | None) -> dict[str, Any]:
 
 
 def _find_certificate(conn: Connection, call: Call) -> RowMapping:
-    user_id, _user_name = _owner(call, conn)
+    user_id, _user_name = credential_owner(call, conn)
     certificate = call.params["CertificateId"]
     query = select(signing_certificates).where(
         _owner_filter(call.principal.account_id, user_id), signing_certificates.c.id == certificate
@@ -113,7 +102,7 @@ def upload_signing_certificate(call: Call) -> Result:
     account_id = call.principal.account_id
     now = call.services.clock.now()
     with call.services.store.write() as conn:
-        user_id, user_name = _owner(call, conn)
+        user_id, user_name = credential_owner(call, conn)
         fingerprint = parse_certificate(body, now)
         taken = select(signing_certificates.c.id).where(
             signing_certificates.c.account_id == account_id, signing_certificates.c.fingerprint == fingerprint
@@ -153,7 +142,7 @@ def list_signing_certificates(call: Call) -> Result:
     params = call.params
     after = decode_marker(params.get("Marker"))
     with call.services.store.read() as conn:
-        user_id, user_name = _owner(call, conn)
+        user_id, user_name = credential_owner(call, conn)
         query = select(signing_certificates).where(_owner_filter(call.principal.account_id, user_id))
         if after is not None:
             query = query.where(signing_certificates.c.id > after)

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Connection, RowMapping, delete, exists, in
 
 from credo import arn, ids
 from credo.call import Call, Operation, Result
-from credo.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from credo.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity, ValidationError
 from credo.iam import tags as entity_tags
 from credo.iam.boundaries import require_attachable
 from credo.iam.paging import decode_marker, limit_of, page
@@ -43,6 +43,20 @@ def find_user(conn: Connection, account_id: str, name: str) -> RowMapping:
     if row is None:
         raise NoSuchEntity(f"The user with name {name} cannot be found.")
     return row
+
+
+def credential_owner(call: Call, conn: Connection) -> tuple[str | None, str | None]:
+    """(user id, user name) whose credentials a call is about: ``UserName`` if given, else the
+    calling user; (None, None) for the root user. Role and federated sessions must name a user."""
+    name = call.params.get("UserName")
+    if name is None:
+        if call.principal.is_root:
+            return None, None
+        if call.principal.kind != "user" or not call.principal.user_name:
+            raise ValidationError("Must specify userName when calling with non-User credentials")
+        name = call.principal.user_name
+    row = find_user(conn, call.principal.account_id, name)
+    return row["id"], row["name"]
 
 
 def user_arn(row: RowMapping) -> str:

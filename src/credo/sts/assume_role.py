@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, update
+from sqlalchemy import Connection, update
 
 from credo import arn, ids
 from credo.auth.principal import Principal
@@ -21,10 +21,10 @@ from credo.call import Call, Operation, Result
 from credo.errors import InvalidParameterValue, MalformedPolicyDocument, PackedPolicyTooLarge, ValidationError
 from credo.iam.policies import default_document
 from credo.policy import parse_policy
-from credo.store.schema import roles, session_keys
+from credo.store.schema import roles
 from credo.sts import role_trust
 from credo.sts.mfa_proof import prove_mfa
-from credo.sts.sessions import MAX_POLICY_ARNS, SESSION_KEY_RETENTION, packed_policy_size
+from credo.sts.sessions import MAX_POLICY_ARNS, issue_credentials, packed_policy_size
 from credo.sts.tokens import SessionClaims
 
 DEFAULT_DURATION = 3_600
@@ -190,30 +190,16 @@ def assume_role(call: Call) -> Result:
         source_identity=source_identity,
         transitive_tag_keys=transitive_keys,
     )
-    token = services.credentials.session_tokens.seal(claims)
     # Neither row changes who may do what: no cache needs to hear of them.
     with services.store.write_quietly() as conn:
-        conn.execute(delete(session_keys).where(session_keys.c.expires_at < now - SESSION_KEY_RETENTION))
-        conn.execute(
-            insert(session_keys).values(
-                id=claims.access_key_id,
-                account_id=role["account_id"],
-                source_key_id=caller.access_key_id,
-                expires_at=expires,
-            )
-        )
+        credentials = issue_credentials(conn, services, claims)
         conn.execute(
             update(roles)
             .where(roles.c.id == role["id"])
             .values(last_used_at=now, last_used_region=call.region)
         )
     result: dict[str, Any] = {
-        "Credentials": {
-            "AccessKeyId": claims.access_key_id,
-            "SecretAccessKey": claims.secret_access_key,
-            "SessionToken": token,
-            "Expiration": expires,
-        },
+        "Credentials": credentials,
         "AssumedRoleUser": {"AssumedRoleId": session_user_id, "Arn": session_arn},
     }
     if passes_policies_or_tags:

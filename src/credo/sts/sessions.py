@@ -13,14 +13,14 @@ import json
 import math
 import zlib
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Connection, delete, insert
 
 from credo import arn, ids
 from credo.auth.principal import Principal, PrincipalKind
-from credo.call import Call, Operation, Result
+from credo.call import Call, Operation, Result, Services
 from credo.errors import AccessDenied, InvalidParameterValue, MalformedPolicyDocument, PackedPolicyTooLarge
 from credo.iam.policies import default_document
 from credo.policy import parse_policy
@@ -80,18 +80,25 @@ def _issue(
         session_policies=policies,
         session_tags=session_tags,
     )
-    token = services.credentials.session_tokens.seal(claims)
     # Not a change to who may do what: no cache needs to hear of it.
     with services.store.write_quietly() as conn:
-        conn.execute(delete(session_keys).where(session_keys.c.expires_at < now - SESSION_KEY_RETENTION))
-        conn.execute(
-            insert(session_keys).values(
-                id=claims.access_key_id,
-                account_id=caller.account_id,
-                source_key_id=caller.access_key_id,
-                expires_at=expires,
-            )
+        return issue_credentials(conn, services, claims)
+
+
+def issue_credentials(conn: Connection, services: Services, claims: SessionClaims) -> dict[str, Any]:
+    """Seal the session token, remember its key id (for GetAccessKeyInfo); the ``Credentials`` shape."""
+    token = services.credentials.session_tokens.seal(claims)
+    issued = datetime.fromtimestamp(claims.issued_at, UTC)
+    expires = datetime.fromtimestamp(claims.expires_at, UTC)
+    conn.execute(delete(session_keys).where(session_keys.c.expires_at < issued - SESSION_KEY_RETENTION))
+    conn.execute(
+        insert(session_keys).values(
+            id=claims.access_key_id,
+            account_id=claims.account_id,
+            source_key_id=claims.source_key_id,
+            expires_at=expires,
         )
+    )
     return {
         "AccessKeyId": claims.access_key_id,
         "SecretAccessKey": claims.secret_access_key,
