@@ -43,7 +43,9 @@ def is_account_id(value: str) -> bool:
 
 
 def request_id() -> str:
-    """A UUID4-shaped request id, as AWS returns in ``x-amzn-RequestId``."""
-    import uuid
+    """A UUID4-shaped request id, as AWS returns in ``x-amzn-RequestId``.
 
-    return str(uuid.uuid4())
+    Built from 16 random bytes directly: ``uuid.uuid4()`` costs several times more, on every request.
+    """
+    h = secrets.token_hex(16)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"

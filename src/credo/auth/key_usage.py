@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 
@@ -18,7 +18,7 @@ from credo.store.schema import access_keys
 
 @dataclass(frozen=True)
 class KeyUse:
-    when: datetime
+    when: float  # seconds since the epoch: the datetime is made only when written
     service: str
     region: str
 
@@ -46,5 +46,9 @@ class KeyUsage:
                 conn.execute(
                     update(access_keys)
                     .where(access_keys.c.id == key_id)
-                    .values(last_used_at=use.when, last_used_service=use.service, last_used_region=use.region)
+                    .values(
+                        last_used_at=datetime.fromtimestamp(int(use.when), UTC),
+                        last_used_service=use.service,
+                        last_used_region=use.region,
+                    )
                 )

@@ -115,7 +115,7 @@ class QueryEndpoint:
             services.authorizer.authorize(call, service_name, scope.get("scheme") == "https")
             result = operation.handler(call)
             services.usage.record(
-                signature.access_key_id, KeyUse(services.clock.now(), service_name, signature.region)
+                signature.access_key_id, KeyUse(services.clock.time(), service_name, signature.region)
             )
             namespace = model.service(service_name).xml_namespace
             return 200, xml.render_result(operation_model, namespace, result, request_id)
