@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from benchmarks.report import write_section
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECTION_TITLE = "## Load: GetCallerIdentity and ListUsers"
 DEFAULT_OUT = REPO_ROOT / "docs" / "benchmarks.md"
@@ -175,7 +177,9 @@ class SignedRequest:
     body: bytes
 
 
-def sign_request(operation: Operation, port: int) -> SignedRequest:
+def sign_request(
+    operation: Operation, port: int, credentials: tuple[str, str] = (ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+) -> SignedRequest:
     """Sign ``operation`` for ``HOST:port`` the way botocore signs a Query API call."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
@@ -188,7 +192,7 @@ def sign_request(operation: Operation, port: int) -> SignedRequest:
         data=operation.body,
         headers={"Content-Type": CONTENT_TYPE, "Host": f"{HOST}:{port}"},
     )
-    SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), operation.service, REGION).add_auth(request)
+    SigV4Auth(Credentials(*credentials), operation.service, REGION).add_auth(request)
     headers = {str(name): str(value) for name, value in request.headers.items()}
     return SignedRequest(url=url, headers=headers, body=operation.body.encode())
 
@@ -771,37 +775,6 @@ def render_section(
     return "\n".join(lines) + "\n"
 
 
-def replace_section(document: str, section: str) -> str:
-    """Put ``section`` in place of the existing one (up to the next heading), or append it."""
-    lines = document.splitlines(keepends=True)
-    start: int | None = None
-    end = len(lines)
-    in_fence = False
-    for index, line in enumerate(lines):
-        if line.startswith("```"):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        if start is None:
-            if line.rstrip() == SECTION_TITLE:
-                start = index
-        elif line.startswith(("# ", "## ")):
-            end = index
-            break
-    if start is None:
-        prefix = document.rstrip("\n")
-        return (prefix + "\n\n" if prefix else "") + section
-    following = "".join(lines[end:])
-    return "".join(lines[:start]) + section + ("\n" + following if following else "")
-
-
-def write_section(path: Path, section: str) -> None:
-    document = path.read_text() if path.exists() else "# Benchmarks\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(replace_section(document, section))
-
-
 def _command_line(argv: Sequence[str]) -> str:
     python = Path(sys.executable)
     try:
@@ -902,7 +875,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(section)
     if args.out != "-":
-        write_section(Path(args.out), section)
+        write_section(Path(args.out), SECTION_TITLE, section)
         print(f"wrote {args.out}")
     return 1 if any(not cell.ok for cell in cells) else 0
 
