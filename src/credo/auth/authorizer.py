@@ -18,7 +18,7 @@ from credo.auth import denials, identity_policies
 from credo.auth.action_resources import rule_for
 from credo.auth.identity_policies import IdentityPolicies
 from credo.auth.request_context import request_context
-from credo.auth.resources import Target, resolve_target
+from credo.auth.resources import Target, resolve_target, target_needs_store
 from credo.call import Call
 from credo.errors import AccessDenied
 from credo.policy import Policy, Request, compile_policy, evaluate
@@ -56,11 +56,17 @@ class Authorizer:
         self._check_session_limits(call, service, action)
         if principal.is_root:
             return
-        with self._store.read() as conn:
-            identity = self._identity(
-                conn, principal.identity_kind, principal.identity_id, principal.account_id
-            )
-            target = resolve_target(conn, rule, call.params, principal)
+        identity = self._cached_identity(principal.identity_kind, principal.identity_id)
+        if identity is not None and not target_needs_store(rule, call.params):
+            # The common case (a listing, "*", the caller itself): no connection at all.
+            target = resolve_target(None, rule, call.params, principal)
+        else:
+            with self._store.read() as conn:
+                if identity is None:
+                    identity = self._load_identity(
+                        conn, principal.identity_kind, principal.identity_id, principal.account_id
+                    )
+                target = resolve_target(conn, rule, call.params, principal)
         context = request_context(
             principal,
             principal_arn=identity.arn or principal.arn,
@@ -133,15 +139,18 @@ class Authorizer:
             ).scalar()
         return bool(allowed)
 
-    def _identity(self, conn: Connection, kind: str, identity_id: str, account_id: str) -> IdentityPolicies:
+    def _cached_identity(self, kind: str, identity_id: str) -> IdentityPolicies | None:
+        """The identity's compiled policies if cached at the store's current generation."""
         generation = self._store.generation()
         with self._lock:
             if generation != self._generation:
                 self._cache.clear()
                 self._generation = generation
-            cached = self._cache.get((kind, identity_id))
-        if cached is not None:
-            return cached
+            return self._cache.get((kind, identity_id))
+
+    def _load_identity(
+        self, conn: Connection, kind: str, identity_id: str, account_id: str
+    ) -> IdentityPolicies:
         if kind == "role":
             loaded = identity_policies.load_role(conn, account_id, identity_id)
         else:

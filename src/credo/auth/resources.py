@@ -28,6 +28,11 @@ class Target:
     tags: tuple[dict[str, str], ...] = ()
 
 
+def target_needs_store(rule: ResourceRule, params: Mapping[str, Any]) -> bool:
+    """Whether the target is a named entity whose path and tags must be read from the store."""
+    return rule.kind in _TABLES and rule.parameter is not None and params.get(rule.parameter) is not None
+
+
 def resolve_target(
     conn: Connection | None, rule: ResourceRule, params: Mapping[str, Any], principal: Principal
 ) -> Target:

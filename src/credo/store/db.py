@@ -84,13 +84,20 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A read-write transaction that marks the store as changed when it commits."""
+        """A read-write transaction that marks the store as changed when it commits.
+
+        Writers take turns, on every backend and across processes: SQLite's ``BEGIN IMMEDIATE``
+        takes the database's write lock, and on PostgreSQL bumping ``store_epoch`` first holds
+        its row lock until commit. So a handler's checks (name taken? limit reached?) still
+        hold when it inserts, and two concurrent ``CreateUser`` calls for one name end in one
+        user and one ``EntityAlreadyExists``, never a constraint error.
+        """
         with self.engine.connect() as conn:
             conn.info["write"] = True
             try:
                 with conn.begin():
-                    yield conn
                     conn.execute(update(store_epoch).values(value=store_epoch.c.value + 1))
+                    yield conn
             finally:
                 conn.info.pop("write", None)
 
