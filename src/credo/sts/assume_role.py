@@ -18,7 +18,13 @@ from sqlalchemy import Connection, update
 from credo import arn, ids
 from credo.auth.principal import Principal
 from credo.call import Call, Operation, Result
-from credo.errors import InvalidParameterValue, MalformedPolicyDocument, PackedPolicyTooLarge, ValidationError
+from credo.errors import (
+    AccessDenied,
+    InvalidParameterValue,
+    MalformedPolicyDocument,
+    PackedPolicyTooLarge,
+    ValidationError,
+)
 from credo.iam.policies import default_document
 from credo.policy import parse_policy
 from credo.store.schema import roles
@@ -37,6 +43,7 @@ DURATION_OVER_ROLE_MAX = "The requested DurationSeconds exceeds the MaxSessionDu
 DURATION_OVER_CHAINING_MAX = (
     "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
 )
+ROOT_MAY_NOT_ASSUME_ROLES = "Roles may not be assumed by root accounts."
 TRANSITIVE_KEY_NOT_TAGGED = "The specified transitive tag key must be included in the requested tags."
 DUPLICATE_TAG_KEYS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
 INHERITED_TAG_OVERRIDDEN = (
@@ -132,6 +139,9 @@ def assume_role(call: Call) -> Result:
     if caller.kind == "federated-user":
         # AWS: GetFederationToken credentials may call no STS operation but GetCallerIdentity.
         raise role_trust.denied(caller, "sts:AssumeRole", requested_arn)
+    if caller.is_root:
+        # AWS refuses the root user's keys before looking at the role or its trust policy.
+        raise AccessDenied(ROOT_MAY_NOT_ASSUME_ROLES)
     inline = _inline_policy(params)
     tags, transitive_keys = _session_tags(caller, params)
     source_identity = _source_identity(caller, params)

@@ -5,8 +5,8 @@ policies": the trust policy is the role's resource-based policy and must always 
 caller. Within the role's account that is enough when it names the caller (user, role,
 session); when it names only the account, the caller's identity policies must allow
 ``sts:AssumeRole`` on the role too. From another account both must allow, the caller's side
-capped by its permissions boundary and session policies. An account's root user counts as
-a principal of its account whose identity side always allows.
+capped by its permissions boundary and session policies. The root user never gets this
+far: AWS refuses root keys for AssumeRole outright (``credo.sts.assume_role``).
 
 A role that does not exist is refused with the same AccessDenied as one whose trust policy
 says no: AWS does not tell callers which roles exist.
@@ -68,9 +68,7 @@ class CallerPolicies:
 
 def caller_policies(conn: Connection, caller: Principal) -> CallerPolicies | None:
     """The caller's stored policies; ``None`` when its user or role no longer exists."""
-    if caller.is_root:
-        identity = IdentityPolicies(caller.arn, (), None, ())
-    elif caller.identity_kind == "role":
+    if caller.identity_kind == "role":
         identity = identity_policies.load_role(conn, caller.account_id, caller.identity_id)
     else:
         identity = identity_policies.load_user(conn, caller.account_id, caller.identity_id)
@@ -144,7 +142,6 @@ def require_trust(
             boundaries=policies.boundaries,
             session=policies.session,
             resource_account=role_account,
-            is_root=caller.is_root,
             resource_required=True,
         )
         if not decision.allowed:
