@@ -205,3 +205,14 @@ def test_signing_key_matches_aws_documented_example() -> None:
     """The derived key equals the one in AWS's SigV4 documentation example."""
     key = sigv4.signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam")
     assert key.hex() == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2030), max_size=40))
+def test_header_values_are_trimmed_as_botocore_signs_them(value: str) -> None:
+    """The fast path for already-canonical values agrees with split-and-join on any text."""
+    assert sigv4._trimmed(value) == " ".join(value.split())
+
+
+@pytest.mark.parametrize("value", ["a  b", " a", "a ", "a\tb", "a\nb", "a\xa0b", "a\x1fb", ""])
+def test_header_values_with_odd_whitespace_are_collapsed(value: str) -> None:
+    assert sigv4._trimmed(value) == " ".join(value.split())

@@ -16,7 +16,7 @@ from credo.store.db import Store
 from credo.store.schema import access_keys
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class KeyUse:
     when: float  # seconds since the epoch: the datetime is made only when written
     service: str

@@ -112,6 +112,9 @@ def _scalar(value: Any, parts: list[str]) -> None:
 
 def format_timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, as IAM and STS print times."""
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(UTC)
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
+    if value.tzinfo is not None:
+        if value.utcoffset():
+            value = value.astimezone(UTC)
+        value = value.replace(tzinfo=None)
+    # isoformat is C; a listing prints one or two of these per member.
+    return value.isoformat(timespec="seconds") + "Z"

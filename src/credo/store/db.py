@@ -1,14 +1,16 @@
 """The engine and its transactions, for SQLite (WAL) and PostgreSQL (psycopg 3) alike.
 
 ``Store.write()`` is the one way to change data: it bumps ``store_epoch`` in the same
-transaction, and ``Store.generation()`` tells every process sharing the store, cheaply, that
-its caches are stale.
+transaction (and, for a SQLite file, raises the shared ``ChangeSignal`` after commit), and
+``Store.generation()`` tells every process sharing the store, cheaply, that its caches are
+stale.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from credo.store.change_signal import ChangeSignal
 from credo.store.schema import store_epoch
 
 
@@ -72,7 +75,14 @@ class Store:
             self._watch_path = ""
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
-        self._seen: int | None = None
+        self._signal: ChangeSignal | None = None
+        if self._watch_path and self._watch_path != ":memory:":
+            self._signal = ChangeSignal(Path(self._watch_path + "-changes"))
+        # Writes that bypass credo (a sqlite3 shell) move only data_version: checked this often.
+        self.backstop_seconds = 1.0
+        self._backstop_due = 0.0
+        self._backstop_version = 0
+        self._seen: object = None
         self._generation = 0
         self._changed_mark = -1
 
@@ -100,6 +110,8 @@ class Store:
                     yield conn
             finally:
                 conn.info.pop("write", None)
+        if self._signal is not None:
+            self._signal.signal()
 
     @contextmanager
     def write_quietly(self) -> Iterator[Connection]:
@@ -116,8 +128,9 @@ class Store:
         """A number that grows whenever anything was written (by any process) since last asked.
 
         Caches remember the generation they were filled at and drop themselves when it moves.
-        SQLite: ``PRAGMA data_version`` on a dedicated connection. PostgreSQL: one
-        primary-key read of ``store_epoch``.
+        SQLite file: the shared ``ChangeSignal`` (no system call), plus ``PRAGMA data_version``
+        once a second for writes made outside credo. PostgreSQL: one primary-key read of
+        ``store_epoch``.
         """
         with self._watch_lock:
             current = self._current_version()
@@ -132,20 +145,29 @@ class Store:
         self._changed_mark = self.generation()
         return before != self._changed_mark
 
-    def _current_version(self) -> int:
-        if self.is_sqlite and self._watch_path and self._watch_path != ":memory:":
-            if self._watch is None:
-                self._watch = sqlite3.connect(self._watch_path, check_same_thread=False)
-            # data_version moves whenever any *other* connection commits, our own pooled
-            # connections included, and costs no table read.
-            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+    def _current_version(self) -> object:
+        if self._signal is not None:
+            now = time.monotonic()
+            if now >= self._backstop_due:
+                self._backstop_due = now + self.backstop_seconds
+                self._backstop_version = self._data_version()
+            return (self._signal.read(), self._backstop_version)
         with self.engine.connect() as conn:
             value = conn.execute(select(store_epoch.c.value).where(store_epoch.c.id == 1)).scalar()
         return int(value or 0)
+
+    def _data_version(self) -> int:
+        """SQLite's counter of commits by any *other* connection (our pooled ones included)."""
+        if self._watch is None:
+            self._watch = sqlite3.connect(self._watch_path, check_same_thread=False)
+        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def dispose(self) -> None:
         with self._watch_lock:
             if self._watch is not None:
                 self._watch.close()
                 self._watch = None
+            if self._signal is not None:
+                self._signal.close()
+                self._signal = None
         self.engine.dispose()
