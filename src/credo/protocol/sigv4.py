@@ -38,7 +38,7 @@ class Signature:
     service: str
     signed_headers: tuple[str, ...]
     signature: str
-    timestamp: datetime
+    signed_at: float  # seconds since the epoch
     amz_date: str
     session_token: str | None
     presigned: bool
@@ -149,25 +149,25 @@ def _from_query(query: Sequence[tuple[str, str]]) -> Signature:
     )
 
 
-def _timestamp(amz_date: str | None, date_header: str | None) -> tuple[datetime, str]:
+def _timestamp(amz_date: str | None, date_header: str | None) -> tuple[float, str]:
     if amz_date is not None:
         try:
-            parsed = _parse_amz_date(amz_date)
+            signed_at = _parse_amz_date(amz_date)
         except ValueError:
             raise IncompleteSignature(
                 f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. See http://en.wikipedia.org/wiki/ISO_8601"
             ) from None
-        return parsed, amz_date
+        return signed_at, amz_date
     assert date_header is not None
     try:
         parsed = parsedate_to_datetime(date_header).astimezone(UTC)
     except (TypeError, ValueError):
         raise IncompleteSignature(f"Date header '{date_header}' is not an RFC 1123 date.") from None
-    return parsed, parsed.strftime(_AMZ_DATE_FORMAT)
+    return parsed.timestamp(), parsed.strftime(_AMZ_DATE_FORMAT)
 
 
 @lru_cache(maxsize=256)
-def _parse_amz_date(text: str) -> datetime:
+def _parse_amz_date(text: str) -> float:
     """``20240101T000000Z`` by hand: strptime costs more than the rest of a signature check.
 
     Cached: a busy client sends many requests within one second, all with the same date.
@@ -182,7 +182,7 @@ def _parse_amz_date(text: str) -> datetime:
         int(text[11:13]),
         int(text[13:15]),
         tzinfo=UTC,
-    )
+    ).timestamp()
 
 
 def _stamp(seconds: float) -> str:
@@ -194,7 +194,7 @@ def _signature(
     credential: str,
     signed_headers: str,
     signature: str,
-    timestamp: datetime,
+    timestamp: float,
     amz_date: str,
     session_token: str | None,
     presigned: bool,
@@ -222,7 +222,7 @@ def _signature(
         service=service,
         signed_headers=names,
         signature=signature.lower(),
-        timestamp=timestamp,
+        signed_at=timestamp,
         amz_date=amz_date,
         session_token=session_token,
         presigned=presigned,
@@ -232,7 +232,7 @@ def _signature(
 
 def check_time(signature: Signature, now: float) -> None:
     """Refuse requests dated more than 15 minutes from ``now``, and expired presigned URLs."""
-    signed_at = signature.timestamp.timestamp()
+    signed_at = signature.signed_at
     if signature.presigned and signature.expires is not None:
         if now > signed_at + signature.expires:
             ends = _stamp(signed_at + signature.expires)
@@ -274,16 +274,21 @@ def canonical_request(
     body: bytes,
 ) -> str:
     """The canonical request exactly as the client built it before signing."""
-    pairs = sorted(
-        (quote(key, safe="-_.~"), quote(value, safe="-_.~"))
-        for key, value in query
-        if not (signature.presigned and key == "X-Amz-Signature")
-    )
-    canonical_query = "&".join(f"{k}={v}" for k, v in pairs)
+    canonical_query = ""
+    if query:
+        pairs = sorted(
+            (quote(key, safe="-_.~"), quote(value, safe="-_.~"))
+            for key, value in query
+            if not (signature.presigned and key == "X-Amz-Signature")
+        )
+        canonical_query = "&".join(f"{k}={v}" for k, v in pairs)
     lines = []
     for name in signature.signed_headers:
         values = headers.get(name, ())
-        lines.append(f"{name}:{','.join(_trimmed(v) for v in values)}\n")
+        if len(values) == 1:
+            lines.append(f"{name}:{_trimmed(values[0])}\n")
+        else:
+            lines.append(f"{name}:{','.join(map(_trimmed, values))}\n")
     # The body carries the Query parameters, so it is always signed: UNSIGNED-PAYLOAD (S3's
     # presigned style) would let anyone rewrite the parameters of a captured request.
     payload_hash = hashlib.sha256(body).hexdigest()

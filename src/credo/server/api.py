@@ -50,7 +50,12 @@ class QueryEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _read_body(receive)
         request_id = ids.request_id()
-        status, payload = await self.handle(scope, body, request_id)
+        # With PostgreSQL the work waits on the network, so it runs in a worker thread; SQLite
+        # answers in microseconds and runs on the loop.
+        if self.services.store.is_sqlite:
+            status, payload = self.process(scope, body, request_id)
+        else:
+            status, payload = await anyio.to_thread.run_sync(self.process, scope, body, request_id)
         await send(
             {
                 "type": "http.response.start",
@@ -64,18 +69,12 @@ class QueryEndpoint:
         )
         await send({"type": "http.response.body", "body": payload})
 
-    async def handle(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
-        """Status and XML body. With PostgreSQL the work waits on the network, so it runs in a
-        worker thread; SQLite answers in microseconds and runs on the loop."""
-        if self.services.store.is_sqlite:
-            return self.process(scope, body, request_id)
-        return await anyio.to_thread.run_sync(self.process, scope, body, request_id)
-
     def process(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
         headers: dict[str, list[str]] = {}
         for raw_name, raw_value in scope["headers"]:
             headers.setdefault(raw_name.decode("latin-1").lower(), []).append(raw_value.decode("latin-1"))
-        query_pairs = sigv4.parse_query_string(scope.get("query_string", b"").decode("latin-1"))
+        raw_query = scope.get("query_string")
+        query_pairs = sigv4.parse_query_string(raw_query.decode("latin-1")) if raw_query else []
         params = dict(query_pairs)
         if body:
             params.update(parse_form(body))
@@ -144,10 +143,14 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
 
 async def _read_body(receive: Receive) -> bytes | None:
     """The whole body, or ``None`` when it exceeds the limit."""
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        # Nearly every request: the body arrived in one piece.
+        body: bytes = message.get("body", b"")
+        return body if len(body) <= _MAX_BODY else None
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
@@ -157,6 +160,7 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
+        message = await receive()
     return b"".join(chunks)
 
 
