@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,29 @@ def test_store_notices_writes_from_other_connections(tmp_path: Path) -> None:
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_store_notices_writes_made_outside_credo(tmp_path: Path) -> None:
+    """A write that bypasses Store.write (a sqlite3 shell) still moves the generation, via the
+    once-a-second data_version backstop (here due at every call)."""
+    path = tmp_path / "shared.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    try:
+        upgrade(store)
+        store.backstop_seconds = 0.0
+        store.changed()
+        assert not store.changed()
+        with sqlite3.connect(path) as outside:
+            outside.execute("UPDATE store_epoch SET value = value + 1")
+        assert store.changed()
+    finally:
+        store.dispose()
+
+
+def test_change_signal_file_is_private(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'private.sqlite3'}")
+    try:
+        signal_file = tmp_path / "private.sqlite3-changes"
+        assert signal_file.stat().st_mode & 0o777 == 0o600
+    finally:
+        store.dispose()
