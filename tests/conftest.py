@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import botocore.auth
+import botocore.exceptions
 import pytest
 from botocore.config import Config
 
@@ -156,6 +157,12 @@ def server(dev_server: Server) -> Server:
     """The dev server, wiped back to its bootstrap state."""
     dev_server.reset()
     return dev_server
+
+
+def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
+    """The AWS error code and message a boto3 call failed with."""
+    error = caught.value.response["Error"]
+    return error["Code"], error["Message"]
 
 
 def allow(*actions: str, resource: str = "*") -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 
 from credo.iam.effective_policies import policies_for_user
 from credo.store.db import Store
-from tests.conftest import Server
+from tests.conftest import Server, error_of
 
 ACCOUNT = "123456789012"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -36,11 +36,6 @@ def document(action: str = "s3:GetObject") -> str:
     return json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
     )
-
-
-def error_of(exc: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = exc.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def op(iam: Any, verb: str, kind: str, **params: Any) -> Any:

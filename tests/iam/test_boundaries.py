@@ -8,6 +8,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
+from tests.conftest import error_of
+
 ACCOUNT = "123456789012"
 AWS_MANAGED = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 TRUST = json.dumps(
@@ -25,11 +27,6 @@ NOT_ATTACHABLE = [
     f"arn:aws:s3:::{ACCOUNT}-bucket",
     "arn:aws:iam::aws:policy/",
 ]
-
-
-def error_of(exc: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = exc.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def boundary_of(entity: dict[str, Any]) -> str | None:

@@ -12,7 +12,7 @@ import botocore.auth
 import botocore.exceptions
 import pytest
 
-from tests.conftest import DEV_ACCOUNT, Server
+from tests.conftest import DEV_ACCOUNT, Server, error_of
 
 HEADER = (
     "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
@@ -22,11 +22,6 @@ HEADER = (
     "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
     "cert_1_last_rotated,cert_2_active,cert_2_last_rotated"
 )
-
-
-def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = caught.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 @pytest.fixture

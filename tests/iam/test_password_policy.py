@@ -11,15 +11,10 @@ from botocore.config import Config
 
 from credo.errors import PasswordPolicyViolation
 from credo.iam.password_policy import PasswordPolicy, check_password_rules
-from tests.conftest import NO_RETRIES, REGION, Server
+from tests.conftest import NO_RETRIES, REGION, Server, error_of
 from tests.iam.test_login_profiles import grant
 
 NO_POLICY = "The Password Policy with domain name ACCOUNT cannot be found."
-
-
-def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = caught.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def strict_policy(**overrides: Any) -> PasswordPolicy:

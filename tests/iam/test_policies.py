@@ -8,6 +8,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
+from tests.conftest import error_of
+
 ACCOUNT = "123456789012"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
@@ -16,11 +18,6 @@ def document(action: str = "s3:GetObject") -> str:
     return json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
     )
-
-
-def error_of(exc: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = exc.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def local_arn(name: str, path: str = "/") -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select
 
 from credo.store.db import normalize_url
 from credo.store.schema import server_certificates
-from tests.conftest import Server, allow
+from tests.conftest import Server, allow, error_of
 
 _KEYS: list[rsa.RSAPrivateKey] = []
 
@@ -73,11 +73,6 @@ def upload(iam: Any, name: str, path: str = "/", **extra: Any) -> dict[str, Any]
         ServerCertificateName=name, Path=path, CertificateBody=body, PrivateKey=key, **extra
     )
     return result
-
-
-def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = caught.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def test_upload_and_get(iam: Any) -> None:

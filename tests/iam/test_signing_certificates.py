@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.conftest import Server, allow
+from tests.conftest import Server, allow, error_of
 
 UNKNOWN_ID = "A" * 32
 
@@ -42,11 +42,6 @@ def certificate(name: str = "test", valid_from_days: int = -1, valid_for_days: i
         .sign(signing_key(), hashes.SHA256())
     )
     return built.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = caught.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def test_upload_returns_certificate_shape(iam: Any) -> None:

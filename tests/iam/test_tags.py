@@ -10,6 +10,8 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
+from tests.conftest import error_of
+
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -65,11 +67,6 @@ def raw_iam(server: Any) -> Any:
         region_name="us-east-1",
         config=Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"}),
     )
-
-
-def error_of(exc: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = exc.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=repr)

@@ -7,12 +7,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from tests.conftest import allow
-
-
-def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
-    error = caught.value.response["Error"]
-    return error["Code"], error["Message"]
+from tests.conftest import allow, error_of
 
 
 def test_create_and_get_user(iam: Any) -> None:
