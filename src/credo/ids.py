@@ -61,7 +61,7 @@ class _RequestIds:
         self._prefix = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-"
         self._counter = itertools.count(secrets.randbelow(1 << 40))
 
-    def next(self) -> str:
+    def make(self) -> str:
         return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
 
 
@@ -70,4 +70,4 @@ _request_ids = _RequestIds()
 
 def request_id() -> str:
     """A UUID4-shaped request id, as AWS returns in ``x-amzn-RequestId``."""
-    return _request_ids.next()
+    return _request_ids.make()
