@@ -52,6 +52,10 @@ def test_first_start_prints_root_keys_once(tmp_path: Path) -> None:
         stop_server(server)
     assert stat.S_IMODE((data / "master.key").stat().st_mode) == 0o600
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for name in ("credo.sqlite3", "credo.sqlite3-wal", "credo.sqlite3-shm", "credo.sqlite3-changes"):
+        if (data / name).exists():
+            assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
+    assert stat.S_IMODE((data / "credo.sqlite3").stat().st_mode) == 0o600
     again = start_server(tmp_path, "--data-dir", str(data))
     try:
         assert secret not in again.log()

@@ -8,6 +8,7 @@ stale.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -53,8 +54,10 @@ class Store:
         if self.is_sqlite:
             database = parsed.database or ""
             if database and database != ":memory:":
-                # The data dir holds sealed secrets and password hashes: owner only.
+                # The database holds sealed secrets and password hashes: owner only, wherever it
+                # lives (SQLite gives its -wal and -shm files the database file's mode).
                 Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
             self.engine = create_engine(
                 self.url,
                 connect_args={"check_same_thread": False, "isolation_level": None},
