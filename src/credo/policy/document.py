@@ -162,11 +162,6 @@ class Policy:
     _by_service: dict[str, tuple[Statement, ...]] = field(default_factory=dict, repr=False)
     _by_action: dict[str, ActionPlan] = field(default_factory=dict, repr=False)
 
-    @property
-    def plans(self) -> dict[str, ActionPlan]:
-        """The plans made so far, by lowercase action: a look-up before ``plan_for``."""
-        return self._by_action
-
     def statements_for_service(self, service: str) -> tuple[Statement, ...]:
         """The statements whose Action could match some action of ``service`` (lowercase)."""
         found = self._by_service.get(service)

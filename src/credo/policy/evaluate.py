@@ -218,7 +218,7 @@ class _Call:
 
     def scan(self, policy_id: str, policy: Policy, allows: list[MatchedStatement] | None) -> bool:
         """Record matching Deny (and, given ``allows``, Allow) statements; True if one allows."""
-        plan = policy.plans.get(self.action) or policy.plan_for(self.action)
+        plan = policy.plan_for(self.action)
         if not plan.statements:
             return False
         resource = self.resource
@@ -240,11 +240,7 @@ class _Call:
             if outcome is None:
                 outcome = _outcome(plan.statements, resource, _EMPTY)
                 plan.remember(resource, outcome)
-        last = outcome.last_report
-        if last is not None and last[0] == policy_id:
-            reported_allows, reported_denies = last[1], last[2]
-        else:
-            reported_allows, reported_denies = outcome.reported(policy_id)
+        reported_allows, reported_denies = outcome.reported(policy_id)
         if reported_denies:
             self.denies.extend(reported_denies)
         if allows is not None and reported_allows:
