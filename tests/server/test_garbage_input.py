@@ -7,18 +7,14 @@ empty, huge, wrong types, broken JSON and ARNs, control characters, odd paths an
 from __future__ import annotations
 
 import random
-import urllib.error
-import urllib.request
 from urllib.parse import urlencode
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from botocore.model import Shape
 
 from credo.protocol import model
 from credo.server.operations import OPERATIONS
-from tests.conftest import REGION, Server
+from tests.conftest import Server
+from tests.server.test_query_api import raw_call
 
 VALUES = [
     "",
@@ -67,21 +63,6 @@ def member_keys(shape: Shape | None, prefix: str = "", depth: int = 0) -> list[s
     return [prefix]
 
 
-def send(server: Server, service: str, params: dict[str, str]) -> int:
-    body = urlencode({**params, "Version": model.service(service).api_version}).encode()
-    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
-    signed = AWSRequest(method="POST", url=server.endpoint + "/", data=body, headers=headers)
-    SigV4Auth(Credentials("test", "test"), service, REGION).add_auth(signed)
-    request = urllib.request.Request(
-        server.endpoint + "/", data=body, headers=dict(signed.headers), method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
 def test_no_operation_answers_garbage_with_a_server_error(server: Server) -> None:
     rng = random.Random(20261129)
     failures = []
@@ -92,7 +73,8 @@ def test_no_operation_answers_garbage_with_a_server_error(server: Server) -> Non
             keys = member_keys(operation.input_shape)
             for _ in range(TRIALS_PER_OPERATION):
                 params = {key: rng.choice(VALUES) for key in keys if rng.random() < 0.7}
-                status = send(server, service, {"Action": action, **params})
+                body = urlencode({"Action": action, "Version": model.service(service).api_version, **params})
+                status, _, _ = raw_call(server, body, service=service)
                 if status >= 500:
                     failures.append((status, action, params))
     assert failures == []
