@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select
 
 from credo import ids
 from credo.iam.access_keys import store_access_key
@@ -71,8 +71,10 @@ def create_account(
 
 
 def wipe(conn: Connection) -> None:
-    """Delete every row of every table (dev mode's reset), children first."""
+    """Delete every row of every table but ``store_epoch`` (dev mode's reset), children first.
+
+    Run inside ``Store.write()``, which marks the store as changed.
+    """
     for table in reversed(metadata.sorted_tables):
         if table is not store_epoch:
             conn.execute(delete(table))
-    conn.execute(update(store_epoch).values(value=store_epoch.c.value + 1))

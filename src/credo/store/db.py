@@ -51,6 +51,9 @@ class Store:
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.engine: Engine
+        # A SQLite file (not PostgreSQL, not in memory) is watched through these two.
+        self._watch_path = ""
+        self._signal: ChangeSignal | None = None
         if self.is_sqlite:
             database = parsed.database or ""
             if database and database != ":memory:":
@@ -58,6 +61,8 @@ class Store:
                 # lives (SQLite gives its -wal and -shm files the database file's mode).
                 Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+                self._watch_path = database
+                self._signal = ChangeSignal(Path(database + "-changes"))
             self.engine = create_engine(
                 self.url,
                 connect_args={"check_same_thread": False, "isolation_level": None},
@@ -72,15 +77,10 @@ class Store:
             def _begin(conn: Connection) -> None:
                 conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
-            self._watch_path = database
         else:
             self.engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-            self._watch_path = ""
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
-        self._signal: ChangeSignal | None = None
-        if self._watch_path and self._watch_path != ":memory:":
-            self._signal = ChangeSignal(Path(self._watch_path + "-changes"))
         # Writes that bypass credo (a sqlite3 shell) move only data_version: checked this often.
         self.backstop_seconds = 1.0
         self._backstop_due = 0.0
