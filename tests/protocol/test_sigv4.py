@@ -36,10 +36,8 @@ def check(request: AWSRequest, *, secret: str = SECRET, now: float | None = None
     """Run the server's verification over what botocore would put on the wire."""
     prepared = request.prepare()
     parts = urlsplit(prepared.url)
-    headers: dict[str, list[str]] = {}
-    for key, value in prepared.headers.items():
-        headers.setdefault(key.lower(), []).append(value)
-    headers.setdefault("host", [parts.netloc])
+    headers = {key.lower(): value for key, value in prepared.headers.items()}
+    headers.setdefault("host", parts.netloc)
     query = sigv4.parse_query_string(parts.query)
     signature = sigv4.read_signature(headers, query)
     sigv4.check_time(signature, time.time() if now is None else now)
@@ -81,7 +79,7 @@ def test_changing_any_signed_part_fails(part: str, change: object) -> None:
     request = sign("POST", "http://127.0.0.1:7300/?a=1", b"x=1", {"x-custom": "value"})
     prepared = request.prepare()
     parts = urlsplit(prepared.url)
-    headers = {k.lower(): [v] for k, v in prepared.headers.items()}
+    headers = {k.lower(): v for k, v in prepared.headers.items()}
     method, path, query_text, body = prepared.method, parts.path, parts.query, b"x=1"
     if part == "method":
         method = str(change)
@@ -90,7 +88,7 @@ def test_changing_any_signed_part_fails(part: str, change: object) -> None:
     elif part == "query":
         query_text += "&" + str(change)
     elif part == "header":
-        headers["x-custom"] = [str(change)]
+        headers["x-custom"] = str(change)
     else:
         body = change  # type: ignore[assignment]
     query = sigv4.parse_query_string(query_text)
@@ -110,7 +108,7 @@ def test_any_single_change_is_detected(query: dict[str, str], body: bytes, data:
     request = sign("POST", "http://127.0.0.1:7300/?" + urlencode(query, quote_via=quote), body, {})
     prepared = request.prepare()
     parts = urlsplit(prepared.url)
-    headers = {k.lower(): [v] for k, v in prepared.headers.items()}
+    headers = {k.lower(): v for k, v in prepared.headers.items()}
     pairs = sigv4.parse_query_string(parts.query)
     if data.draw(st.booleans()):
         index = data.draw(st.integers(0, len(body) - 1))
@@ -175,7 +173,7 @@ def test_clock_skew_within_15_minutes_is_accepted(offset: int) -> None:
 )
 def test_malformed_authorization_header(authorization: str, error: type[Exception]) -> None:
     """A malformed Authorization header is IncompleteSignature, naming what is missing."""
-    headers = {"authorization": [authorization], "x-amz-date": ["20240101T000000Z"], "host": ["h"]}
+    headers = {"authorization": authorization, "x-amz-date": "20240101T000000Z", "host": "h"}
     with pytest.raises(error):
         sigv4.read_signature(headers, [])
 
@@ -183,19 +181,19 @@ def test_malformed_authorization_header(authorization: str, error: type[Exceptio
 def test_no_signature_at_all_is_missing_authentication_token() -> None:
     """A request with no Authorization header and no presigned query is MissingAuthenticationToken."""
     with pytest.raises(MissingAuthenticationToken):
-        sigv4.read_signature({"host": ["h"]}, [("Action", "ListUsers")])
+        sigv4.read_signature({"host": "h"}, [("Action", "ListUsers")])
 
 
 def test_scope_date_must_match_request_date() -> None:
     """The credential scope's date must be the request's date."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     headers = {
-        "authorization": [
+        "authorization": (
             "AWS4-HMAC-SHA256 Credential=AKID/19990101/us-east-1/iam/aws4_request, "
             "SignedHeaders=host;x-amz-date, Signature=00"
-        ],
-        "x-amz-date": [stamp],
-        "host": ["h"],
+        ),
+        "x-amz-date": stamp,
+        "host": "h",
     }
     with pytest.raises(SignatureDoesNotMatch, match="Date in Credential scope"):
         sigv4.read_signature(headers, [])
@@ -216,3 +214,35 @@ def test_header_values_are_trimmed_as_botocore_signs_them(value: str) -> None:
 @pytest.mark.parametrize("value", ["a  b", " a", "a ", "a\tb", "a\nb", "a\xa0b", "a\x1fb", ""])
 def test_header_values_with_odd_whitespace_are_collapsed(value: str) -> None:
     assert sigv4._trimmed(value) == " ".join(value.split())
+
+
+def test_a_repeated_header_is_joined_as_sigv4_signs_it() -> None:
+    """Values of a header sent twice are trimmed and joined with "," (botocore's canonical form)."""
+    raw = [(b"host", b"h"), (b"x-custom", b" a  b "), (b"x-custom", b"c")]
+    assert sigv4.read_headers(raw) == {"host": "h", "x-custom": "a b,c"}
+
+
+token = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-/;", min_size=1, max_size=30)
+
+
+@given(
+    key=name,
+    scope_date=st.just("20240101"),
+    signed=token,
+    signature=token,
+    spaces=st.sampled_from(["", " ", "  "]),
+)
+def test_the_usual_authorization_form_reads_as_any_other_form(
+    key: str, scope_date: str, signed: str, signature: str, spaces: str
+) -> None:
+    """The one-regex reading of botocore's header form agrees with the general parser."""
+    credential = f"{key}/{scope_date}/us-east-1/iam/aws4_request"
+    usual = f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host;{signed}, Signature={signature}"
+    spaced = (
+        f" AWS4-HMAC-SHA256 Credential={credential},{spaces} SignedHeaders=host;{signed} ,"
+        f"Signature={signature}{spaces}"
+    )
+    headers = {"x-amz-date": "20240101T000000Z", "host": "h"}
+    read = sigv4.read_signature({**headers, "authorization": usual}, [])
+    assert read == sigv4.read_signature({**headers, "authorization": spaced}, [])
+    assert (read.access_key_id, read.signed_headers[0], read.signature) == (key, "host", signature.lower())

@@ -65,17 +65,23 @@ def _structure(
     shape: StructureShape, params: Mapping[str, str], prefix: str, path: str, problems: _Problems
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, member in shape.members.items():
-        wire = member.serialization.get("name", name)
-        key = f"{prefix}{wire}"
-        member_path = f"{path}.{_camel(name)}" if path else _camel(name)
-        value = _value(member, params, key, member_path, problems)
+    for name, wire, camel, member in _fields(shape):
+        value = _value(member, params, prefix + wire, f"{path}.{camel}" if path else camel, problems)
         if value is not None:
             out[name] = value
     for name in shape.required_members:
         if name not in out:
             problems.add(None, f"{path}.{_camel(name)}" if path else _camel(name), "Member must not be null")
     return out
+
+
+@cache
+def _fields(shape: StructureShape) -> tuple[tuple[str, str, str, Shape], ...]:
+    """Each member's name, its name on the wire, its name in messages, and its shape (once per shape)."""
+    return tuple(
+        (name, member.serialization.get("name", name), _camel(name), member)
+        for name, member in shape.members.items()
+    )
 
 
 def _value(shape: Shape, params: Mapping[str, str], key: str, path: str, problems: _Problems) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,15 @@ MAX_SKEW_SECONDS = 15 * 60
 MAX_PRESIGNED_EXPIRES = 7 * 24 * 3600
 _AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 
-Headers = Mapping[str, Sequence[str]]  # lower-case name -> values in arrival order
+# Lower-case name -> value. A header sent more than once holds its values as SigV4 signs
+# them: each trimmed, joined with "," in arrival order (see ``read_headers``).
+Headers = Mapping[str, str]
+
+# How botocore, the aws CLI and every AWS SDK write the header: read with one regex match.
+# Anything else (other spacing, other order, a missing part) goes through the general parser.
+_USUAL_AUTHORIZATION = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=([^\s,=]+), ?SignedHeaders=([^\s,=]+), ?Signature=([^\s,=]+)"
+)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs µs to build, on every request
@@ -33,6 +42,7 @@ class Signature:
     """What a request claims about its signature, before any key is looked up."""
 
     access_key_id: str
+    scope: str  # "20240101/us-east-1/iam/aws4_request": the credential without the key id
     scope_date: str
     region: str
     service: str
@@ -56,9 +66,24 @@ def parse_query_string(raw: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def read_headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    """ASGI's header pairs as ``Headers``; repeated headers joined as SigV4 signs them.
+
+    ASGI servers hand header names over lower-cased (uvicorn does), so they are not lowered again.
+    """
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+    if len(headers) < len(raw):
+        # Rare: a header sent twice. Joined here as the canonical request needs it.
+        values: dict[str, list[str]] = {}
+        for name, value in raw:
+            values.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+        headers = {name: ",".join(map(_trimmed, vs)) for name, vs in values.items()}
+    return headers
+
+
 def read_signature(headers: Headers, query: Sequence[tuple[str, str]]) -> Signature:
     """The signature a request carries, in its header or its query string."""
-    authorization = _first(headers, "authorization")
+    authorization = headers.get("authorization")
     if authorization is not None:
         return _from_header(authorization, headers)
     if any(key == "X-Amz-Algorithm" for key, _ in query):
@@ -66,12 +91,32 @@ def read_signature(headers: Headers, query: Sequence[tuple[str, str]]) -> Signat
     raise MissingAuthenticationToken()
 
 
-def _first(headers: Headers, name: str) -> str | None:
-    values = headers.get(name)
-    return values[0] if values else None
-
-
 def _from_header(authorization: str, headers: Headers) -> Signature:
+    usual = _USUAL_AUTHORIZATION.fullmatch(authorization)
+    amz_date = headers.get("x-amz-date")
+    if usual is not None and amz_date is not None:
+        credential, signed_headers, signature = usual.groups()
+        timestamp, amz_text = _timestamp(amz_date, None)
+    else:
+        credential, signed_headers, signature, timestamp, amz_text = _parse_authorization(
+            authorization, amz_date, headers.get("date")
+        )
+    return _signature(
+        credential,
+        signed_headers,
+        signature,
+        timestamp,
+        amz_text,
+        headers.get("x-amz-security-token"),
+        presigned=False,
+        expires=None,
+    )
+
+
+def _parse_authorization(
+    authorization: str, amz_date: str | None, date_header: str | None
+) -> tuple[str, str, str, float, str]:
+    """Credential, SignedHeaders, Signature and the date of a header in any accepted form."""
     algorithm, _, rest = authorization.strip().partition(" ")
     if algorithm != ALGORITHM:
         raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{algorithm}'.")
@@ -80,8 +125,6 @@ def _from_header(authorization: str, headers: Headers) -> Signature:
         key, sep, value = item.strip().partition("=")
         if sep:
             fields[key] = value
-    amz_date = _first(headers, "x-amz-date")
-    date_header = _first(headers, "date")
     if not (fields.get("Credential") and fields.get("Signature") and fields.get("SignedHeaders")) or (
         amz_date is None and date_header is None
     ):
@@ -89,16 +132,7 @@ def _from_header(authorization: str, headers: Headers) -> Signature:
             _missing_parts(fields, amz_date, date_header) + f" Authorization={algorithm}"
         )
     timestamp, amz_text = _timestamp(amz_date, date_header)
-    return _signature(
-        credential=fields["Credential"],
-        signed_headers=fields["SignedHeaders"],
-        signature=fields["Signature"],
-        timestamp=timestamp,
-        amz_date=amz_text,
-        session_token=_first(headers, "x-amz-security-token"),
-        presigned=False,
-        expires=None,
-    )
+    return fields["Credential"], fields["SignedHeaders"], fields["Signature"], timestamp, amz_text
 
 
 def _missing_parts(fields: Mapping[str, str], amz_date: str | None, date_header: str | None) -> str:
@@ -138,12 +172,12 @@ def _from_query(query: Sequence[tuple[str, str]]) -> Signature:
         expires = int(expires_text)
     timestamp, amz_text = _timestamp(params["X-Amz-Date"], None)
     return _signature(
-        credential=params["X-Amz-Credential"],
-        signed_headers=params["X-Amz-SignedHeaders"],
-        signature=params["X-Amz-Signature"],
-        timestamp=timestamp,
-        amz_date=amz_text,
-        session_token=params.get("X-Amz-Security-Token"),
+        params["X-Amz-Credential"],
+        params["X-Amz-SignedHeaders"],
+        params["X-Amz-Signature"],
+        timestamp,
+        amz_text,
+        params.get("X-Amz-Security-Token"),
         presigned=True,
         expires=expires,
     )
@@ -190,44 +224,64 @@ def _stamp(seconds: float) -> str:
 
 
 def _signature(
-    *,
     credential: str,
     signed_headers: str,
     signature: str,
     timestamp: float,
     amz_date: str,
     session_token: str | None,
+    *,
     presigned: bool,
     expires: int | None,
 ) -> Signature:
-    parts = credential.split("/")
-    if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts):
+    key_id, _, scope = credential.partition("/")
+    parts = _scope_parts(scope) if key_id else None
+    if parts is None:
         raise IncompleteSignature(
             f"Credential should be scoped to a valid region. Credential={credential} is malformed: "
             "expected ACCESS_KEY_ID/YYYYMMDD/REGION/SERVICE/aws4_request."
         )
-    key_id, scope_date, region, service, _ = parts
+    scope_date, region, service = parts
     if scope_date != amz_date[:8]:
         raise SignatureDoesNotMatch(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
             f"'{scope_date}' != '{amz_date[:8]}', from '{amz_date}'."
         )
-    names = tuple(signed_headers.split(";"))
+    names = _header_names(signed_headers)
     if "host" not in names:
         raise SignatureDoesNotMatch("'Host' must be a 'SignedHeader' in the AWS Authorization.")
     return Signature(
-        access_key_id=key_id,
-        scope_date=scope_date,
-        region=region,
-        service=service,
-        signed_headers=names,
-        signature=signature.lower(),
-        signed_at=timestamp,
-        amz_date=amz_date,
-        session_token=session_token,
-        presigned=presigned,
-        expires=expires,
+        key_id,
+        scope,
+        scope_date,
+        region,
+        service,
+        names,
+        signature.lower(),
+        timestamp,
+        amz_date,
+        session_token,
+        presigned,
+        expires,
     )
+
+
+@lru_cache(maxsize=1024)
+def _scope_parts(scope: str) -> tuple[str, str, str] | None:
+    """``(date, region, service)`` of ``date/region/service/aws4_request``; ``None`` if malformed.
+
+    Cached: a client signs with the same scope all day.
+    """
+    parts = scope.split("/")
+    if len(parts) != 4 or parts[3] != "aws4_request" or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+@lru_cache(maxsize=1024)
+def _header_names(signed_headers: str) -> tuple[str, ...]:
+    """``content-type;host;x-amz-date`` as a tuple (cached: clients sign the same set each time)."""
+    return tuple(signed_headers.split(";"))
 
 
 def check_time(signature: Signature, now: float) -> None:
@@ -256,7 +310,6 @@ def _not_yet_current(signature: Signature, now: float) -> SignatureDoesNotMatch:
     )
 
 
-@lru_cache(maxsize=4096)
 def signing_key(secret: str, scope_date: str, region: str, service: str) -> bytes:
     """The derived key ``HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")``."""
     key = hmac.digest(("AWS4" + secret).encode(), scope_date.encode(), "sha256")
@@ -282,30 +335,18 @@ def canonical_request(
             if not (signature.presigned and key == "X-Amz-Signature")
         )
         canonical_query = "&".join(f"{k}={v}" for k, v in pairs)
-    lines = []
-    for name in signature.signed_headers:
-        values = headers.get(name, ())
-        if len(values) == 1:
-            lines.append(f"{name}:{_trimmed(values[0])}\n")
-        else:
-            lines.append(f"{name}:{','.join(map(_trimmed, values))}\n")
+    lines = [f"{name}:{_trimmed(headers.get(name, ''))}\n" for name in signature.signed_headers]
     # The body carries the Query parameters, so it is always signed: UNSIGNED-PAYLOAD (S3's
     # presigned style) would let anyone rewrite the parameters of a captured request.
     payload_hash = hashlib.sha256(body).hexdigest()
     claimed = headers.get("x-amz-content-sha256")
-    if claimed and claimed[0] != payload_hash:
+    if claimed and claimed != payload_hash:
         raise SignatureDoesNotMatch(
             "The provided 'x-amz-content-sha256' header does not match what was computed."
         )
-    return "\n".join(
-        (
-            method,
-            _canonical_path(path),
-            canonical_query,
-            "".join(lines),
-            ";".join(signature.signed_headers),
-            payload_hash,
-        )
+    return (
+        f"{method}\n{_canonical_path(path)}\n{canonical_query}\n{''.join(lines)}\n"
+        f"{';'.join(signature.signed_headers)}\n{payload_hash}"
     )
 
 
@@ -345,12 +386,20 @@ def _canonical_path(path: str) -> str:
 
 
 def expected_signature(signature: Signature, secret: str, canonical: str) -> str:
-    scope = f"{signature.scope_date}/{signature.region}/{signature.service}/aws4_request"
-    string_to_sign = "\n".join(
-        (ALGORITHM, signature.amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest())
+    string_to_sign = (
+        f"{ALGORITHM}\n{signature.amz_date}\n{signature.scope}\n"
+        f"{hashlib.sha256(canonical.encode()).hexdigest()}"
     )
-    key = signing_key(secret, signature.scope_date, signature.region, signature.service)
-    return hmac.digest(key, string_to_sign.encode(), "sha256").hex()
+    mac = _scope_mac(secret, signature.scope).copy()
+    mac.update(string_to_sign.encode())
+    return mac.hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _scope_mac(secret: str, scope: str) -> hmac.HMAC:
+    """An HMAC keyed with the scope's signing key, copied per request (cheaper than keying anew)."""
+    scope_date, region, service, _ = scope.split("/")
+    return hmac.new(signing_key(secret, scope_date, region, service), digestmod="sha256")
 
 
 def verify(

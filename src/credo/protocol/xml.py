@@ -18,17 +18,32 @@ def render_result(
     operation: OperationModel, namespace: str, result: Mapping[str, Any], request_id: str
 ) -> bytes:
     """``<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`` for one call."""
-    name = operation.name
-    parts = [f'<{name}Response xmlns="{namespace}">']
-    output = operation.output_shape
-    # An empty output shape still gets its (empty) Result element: botocore expects it.
-    if output is not None:
-        parts.append(f"<{name}Result>")
-        _writer(output)(result, parts)
-        parts.append(f"</{name}Result>")
-    parts.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>")
-    parts.append(f"</{name}Response>")
+    head, write, tail, end = _envelope(operation, namespace)
+    parts = [head]
+    if write is not None:
+        write(result, parts)
+    parts.append(tail)
+    parts.append(request_id)
+    parts.append(end)
     return "".join(parts).encode()
+
+
+@cache
+def _envelope(operation: OperationModel, namespace: str) -> tuple[str, Writer | None, str, str]:
+    """What surrounds an operation's result: the text before it, its writer, the text after it
+    up to the request id, and the text after that. Built once per operation."""
+    name = operation.name
+    output = operation.output_shape
+    end = f"</RequestId></ResponseMetadata></{name}Response>"
+    if output is None:
+        return f'<{name}Response xmlns="{namespace}">', None, "<ResponseMetadata><RequestId>", end
+    # An empty output shape still gets its (empty) Result element: botocore expects it.
+    return (
+        f'<{name}Response xmlns="{namespace}"><{name}Result>',
+        _writer(output),
+        f"</{name}Result><ResponseMetadata><RequestId>",
+        end,
+    )
 
 
 def render_error(error: AwsError, namespace: str, request_id: str) -> bytes:

@@ -62,7 +62,7 @@ class QueryEndpoint:
                 "status": status,
                 "headers": [
                     (b"content-type", b"text/xml"),
-                    (b"content-length", str(len(payload)).encode()),
+                    (b"content-length", b"%d" % len(payload)),
                     (b"x-amzn-requestid", request_id.encode()),
                 ],
             }
@@ -70,9 +70,7 @@ class QueryEndpoint:
         await send({"type": "http.response.body", "body": payload})
 
     def process(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
-        headers: dict[str, list[str]] = {}
-        for raw_name, raw_value in scope["headers"]:
-            headers.setdefault(raw_name.decode("latin-1").lower(), []).append(raw_value.decode("latin-1"))
+        headers = sigv4.read_headers(scope["headers"])
         raw_query = scope.get("query_string")
         query_pairs = sigv4.parse_query_string(raw_query.decode("latin-1")) if raw_query else []
         params = dict(query_pairs)
@@ -83,13 +81,15 @@ class QueryEndpoint:
             if body is None:
                 raise InvalidInput(f"Request body exceeds the maximum of {_MAX_BODY} bytes.")
             signature = sigv4.read_signature(headers, query_pairs)
-            if signature.service not in OPERATIONS:
+            operations = OPERATIONS.get(signature.service)
+            if operations is None:
                 raise SignatureDoesNotMatch(
                     f"Credential should be scoped to correct service: '{service_name}'."
                 )
             service_name = signature.service
             services = self.services
-            sigv4.check_time(signature, services.clock.time())
+            now = services.clock.time()
+            sigv4.check_time(signature, now)
             resolved = services.credentials.resolve(signature.access_key_id, signature.session_token)
             sigv4.verify(
                 signature, resolved.secret, scope["method"], scope["path"], query_pairs, headers, body
@@ -97,27 +97,24 @@ class QueryEndpoint:
             action = params.get("Action")
             if not action:
                 raise MissingAction()
-            operation = OPERATIONS[service_name].get(action)
+            operation = operations.get(action)
             operation_model = model.operation(service_name, action)
             if operation is None or operation_model is None:
                 version = params.get("Version", model.service(service_name).api_version)
                 raise InvalidAction(f"Could not find operation {action} for version {version}")
             call = Call(
-                action=action,
-                params=query.decode(operation_model.input_shape, params),
-                principal=resolved.principal,
-                services=services,
-                request_id=request_id,
-                region=signature.region,
-                source_ip=_client_ip(scope, headers, services.settings.trusted_proxy_depth),
+                action,
+                query.decode(operation_model.input_shape, params),
+                resolved.principal,
+                services,
+                request_id,
+                signature.region,
+                _client_ip(scope, headers, services.settings.trusted_proxy_depth),
             )
             services.authorizer.authorize(call, service_name, scope.get("scheme") == "https")
             result = operation.handler(call)
-            services.usage.record(
-                signature.access_key_id, KeyUse(services.clock.time(), service_name, signature.region)
-            )
-            namespace = model.service(service_name).xml_namespace
-            return 200, xml.render_result(operation_model, namespace, result, request_id)
+            services.usage.record(signature.access_key_id, KeyUse(now, service_name, signature.region))
+            return 200, xml.render_result(operation_model, model.NAMESPACES[service_name], result, request_id)
         except AwsError as error:
             return error.status, xml.render_error(error, model.NAMESPACES[service_name], request_id)
         except Exception:
@@ -164,14 +161,12 @@ async def _read_body(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-def _client_ip(scope: Scope, headers: dict[str, list[str]], trusted_depth: int) -> str:
+def _client_ip(scope: Scope, headers: sigv4.Headers, trusted_depth: int) -> str:
     """The peer address, or the one ``trusted_depth`` proxies back in ``X-Forwarded-For``."""
     peer = scope.get("client")
     address = str(peer[0]) if peer else ""
     if trusted_depth > 0 and "x-forwarded-for" in headers:
-        hops = [
-            hop.strip() for value in headers["x-forwarded-for"] for hop in value.split(",") if hop.strip()
-        ]
+        hops = [hop.strip() for hop in headers["x-forwarded-for"].split(",") if hop.strip()]
         if len(hops) >= trusted_depth:
             address = hops[-trusted_depth]
     return address
