@@ -104,7 +104,7 @@ def measure(duration: int, rounds: int, warmup: int) -> tuple[list[Row], str]:
     if wrk is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     server_pin, wrk_pin, pin_note = load.cpu_pins()
-    target = load.Target("credo", "credo serve --dev", load._credo_command, create_users=True)
+    target = load.Target("credo", "credo serve --dev", load.credo_command, create_users=True)
     rows: list[Row] = []
     with load.running(target, server_pin) as server, tempfile.TemporaryDirectory() as scratch:
         load.create_users(server.port)
@@ -227,32 +227,8 @@ def _asgi_request(
     action: str, params: dict[str, str], credentials: tuple[str, str]
 ) -> tuple[dict[str, object], bytes]:
     """An ASGI scope and body for a SigV4-signed IAM Query call, as uvicorn would hand it over."""
-    from urllib.parse import urlencode
-
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    body = urlencode({"Action": action, "Version": "2010-05-08", **params}).encode()
-    host = "127.0.0.1:7300"
-    request = AWSRequest(
-        method="POST",
-        url=f"http://{host}/",
-        data=body,
-        headers={"Content-Type": load.CONTENT_TYPE, "Host": host},
-    )
-    SigV4Auth(Credentials(*credentials), "iam", load.REGION).add_auth(request)
-    headers = [(str(k).lower().encode(), str(v).encode()) for k, v in request.headers.items()]
-    scope: dict[str, object] = {
-        "type": "http",
-        "method": "POST",
-        "path": "/",
-        "query_string": b"",
-        "headers": headers,
-        "client": ("127.0.0.1", 40000),
-        "scheme": "http",
-    }
-    return scope, body
+    operation = load.Operation(action, "iam", f"Action={action}&Version=2010-05-08", b"", needs_users=False)
+    return load.asgi_request(operation, credentials, **params)
 
 
 def _element(xml: str, tag: str) -> str:

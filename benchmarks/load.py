@@ -42,7 +42,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -124,7 +124,7 @@ def _venv_bin(name: str) -> str:
     return shutil.which(name) or name
 
 
-def _credo_command(port: int) -> list[str]:
+def credo_command(port: int) -> list[str]:
     return [_venv_bin("credo"), "serve", "--dev", "--host", HOST, "--port", str(port)]
 
 
@@ -132,7 +132,7 @@ def _moto_command(port: int) -> list[str]:
     return [_venv_bin("moto_server"), "-H", HOST, "-p", str(port)]
 
 
-def _trivial_command(port: int) -> list[str]:
+def trivial_command(port: int) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -157,12 +157,12 @@ def _trivial_command(port: int) -> list[str]:
 
 
 TARGETS = (
-    Target("credo", "`credo serve --dev` (uvicorn, 1 worker, uvloop, httptools)", _credo_command, True),
+    Target("credo", "`credo serve --dev` (uvicorn, 1 worker, uvloop, httptools)", credo_command, True),
     Target("moto", "`moto_server` (Flask/werkzeug)", _moto_command, True),
     Target(
         "trivial",
         "`benchmarks/trivial_asgi.py` on uvicorn (1 worker, uvloop, httptools): fixed XML",
-        _trivial_command,
+        trivial_command,
         False,
     ),
 )
@@ -195,6 +195,30 @@ def sign_request(
     SigV4Auth(Credentials(*credentials), operation.service, REGION).add_auth(request)
     headers = {str(name): str(value) for name, value in request.headers.items()}
     return SignedRequest(url=url, headers=headers, body=operation.body.encode())
+
+
+def asgi_request(
+    operation: Operation, credentials: tuple[str, str] = (ACCESS_KEY_ID, SECRET_ACCESS_KEY), **params: str
+) -> tuple[dict[str, object], bytes]:
+    """An ASGI scope and body for ``operation`` signed as botocore signs it, as uvicorn hands it over.
+
+    ``params`` are added to the operation's form body. For measuring an app in process.
+    """
+    from urllib.parse import urlencode
+
+    body = operation.body + ("&" + urlencode(params) if params else "")
+    signed = sign_request(replace(operation, body=body), 7300, credentials)
+    headers = [(name.lower().encode(), value.encode()) for name, value in signed.headers.items()]
+    scope: dict[str, object] = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": b"",
+        "headers": headers,
+        "client": (HOST, 40000),
+        "scheme": "http",
+    }
+    return scope, signed.body
 
 
 def _lua_string(value: str) -> str:
@@ -316,7 +340,7 @@ def run_wrk(
     return parse_wrk_output(completed.stdout, cpu)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         port: int = probe.getsockname()[1]
@@ -330,11 +354,13 @@ class ServerError(RuntimeError):
 class Server:
     """One server process (in its own process group), its log and its CPU use."""
 
-    def __init__(self, command: list[str], workdir: Path, port: int) -> None:
+    def __init__(
+        self, command: list[str], workdir: Path, port: int, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.command = command
         self.port = port
         self.log_path = workdir / "server.log"
-        env = dict(os.environ, HOME=str(workdir), PYTHONUNBUFFERED="1")
+        env = dict(os.environ, HOME=str(workdir), PYTHONUNBUFFERED="1", **(extra_env or {}))
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command,
@@ -367,7 +393,11 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User plus system CPU of every live process in the server's process group."""
-        ticks = 0
+        return sum(self.cpu_times())
+
+    def cpu_times(self) -> tuple[float, float]:
+        """User and system CPU seconds of every live process in the server's process group."""
+        user = system = 0
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -377,8 +407,10 @@ class Server:
                 continue
             fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[2]) == self.process.pid:
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+                user += int(fields[11])
+                system += int(fields[12])
+        ticks = os.sysconf("SC_CLK_TCK")
+        return user / ticks, system / ticks
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -396,7 +428,7 @@ class Server:
 def running(target: Target, pin: Sequence[str]) -> Iterator[Server]:
     """Start ``target`` on a free port in a scratch directory; stop it on the way out."""
     with tempfile.TemporaryDirectory(prefix=f"credo-load-{target.name}-") as scratch:
-        port = _free_port()
+        port = free_port()
         server = Server([*pin, *target.command(port)], Path(scratch), port)
         try:
             server.wait_ready()
@@ -510,7 +542,7 @@ class Run:
     other_cpu: float | None
 
 
-def _measure_once(
+def measure_once(
     server: Server, wrk: str, wrk_pin: Sequence[str], script: Path, url: str, connections: int, duration: int
 ) -> Run:
     server_cpu_before = server.cpu_seconds()
@@ -574,7 +606,7 @@ def _measure_cell(
             print(f"[{cell.target}] {cell.operation} c={cell.connections}: {problem}", flush=True)
             return
         try:
-            run = _measure_once(server, wrk, wrk_pin, script, request.url, cell.connections, duration)
+            run = measure_once(server, wrk, wrk_pin, script, request.url, cell.connections, duration)
         except (RuntimeError, ValueError) as error:
             cell.error = str(error).splitlines()[0]
             return
@@ -775,13 +807,14 @@ def render_section(
     return "\n".join(lines) + "\n"
 
 
-def _command_line(argv: Sequence[str]) -> str:
+def command_line(argv: Sequence[str], module: str = "benchmarks.load") -> str:
+    """How this run was started, for the report: ``.venv/bin/python -m MODULE ARGS``."""
     python = Path(sys.executable)
     try:
         shown = str(python.relative_to(REPO_ROOT))
     except ValueError:
         shown = "python"
-    return shlex.join([shown, "-m", "benchmarks.load", *argv])
+    return shlex.join([shown, "-m", module, *argv])
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -864,7 +897,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     section = render_section(
         cells,
-        command=_command_line(argv),
+        command=command_line(argv),
         facts=machine_facts(wrk),
         pin_note=pin_note,
         duration=args.duration,

@@ -7,6 +7,10 @@ must, and picks one of two prebuilt bodies: a ListUsers result with 100 users wh
 form says ``Action=ListUsers``, otherwise a GetCallerIdentity result. It does no parsing,
 no signature check and no I/O beyond the socket.
 
+With ``TRIVIAL_ASGI_BURN_LOOPS=N`` in its environment it also runs a pure-Python loop of
+``N`` additions per request (``burn``): ``benchmarks.hot_path`` uses that to see what a given
+amount of Python per request costs under load.
+
 Run it with::
 
     uvicorn benchmarks.trivial_asgi:app --loop uvloop --http httptools --workers 1 \\
@@ -15,6 +19,7 @@ Run it with::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -69,6 +74,17 @@ def _headers(body: bytes) -> list[tuple[bytes, bytes]]:
     ]
 
 
+BURN_LOOPS = int(os.environ.get("TRIVIAL_ASGI_BURN_LOOPS", "0"))
+
+
+def burn(loops: int) -> int:
+    """Busy work: ``loops`` additions in a Python loop."""
+    total = 0
+    for i in range(loops):
+        total += i
+    return total
+
+
 _GET_CALLER_IDENTITY_HEADERS = _headers(GET_CALLER_IDENTITY_XML)
 _LIST_USERS_HEADERS = _headers(LIST_USERS_XML)
 
@@ -92,6 +108,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
         body += message.get("body", b"")
         more_body = message.get("more_body", False)
+    if BURN_LOOPS:
+        burn(BURN_LOOPS)
     if b"Action=ListUsers" in body:
         payload, headers = LIST_USERS_XML, _LIST_USERS_HEADERS
     else:

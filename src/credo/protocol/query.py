@@ -53,7 +53,7 @@ class _Problems:
 
 def decode(shape: StructureShape | None, params: Mapping[str, str]) -> dict[str, Any]:
     """The request's members as Python values; raises ``ValidationError`` on any problem."""
-    if shape is None:
+    if shape is None or not shape.members:
         return {}
     problems = _Problems()
     result = _structure(shape, params, "", "", problems)
