@@ -10,13 +10,16 @@ resources and conditions (StringEquals, StringLike, Bool, BoolIfExists, IpAddres
 NumericLessThan, a ``${aws:username}`` variable). Each engine parses its policy once, outside
 the timing: credo with ``compile_policy``, moto with ``IAMPolicy(document)`` (moto re-reads
 statements on every call; that is its design, not a setup cost). credo is measured three
-ways: on requests that never repeat (each resource gets a distinct suffix, so every decision
-is computed: statements matched, conditions checked), on the 8 requests repeated (a policy
-remembers its outcome per action, resource and the context values it reads, so these are
-look-ups), and repeated with a new ``Request`` built per call (what a server pays). moto's evaluator checks only ``StringEquals`` conditions and ignores
-the rest, so it does less work than credo on the 20-statement policy.
+ways: on requests that never repeat (each resource gets a distinct suffix, so every decision is
+computed: statements matched, conditions checked; the context is the same each time, and as for
+any request, conditions remember their answers per value where parsing is costly: IP
+addresses, numbers, dates), on the 8 requests repeated (a policy remembers what it says per
+action, resource and the context values it reads, so these are look-ups), and repeated with a
+new ``Request`` built per call (what a server pays). moto's evaluator checks only
+``StringEquals`` conditions and ignores the rest, so it does less work than credo on the
+20-statement policy.
 
-Timing: ``timeit``, each evaluator looped for at least 0.2 s per run, 7 rounds in which
+Timing: ``timeit``, each evaluator looped for at least 0.2 s per run, 9 rounds in which
 every evaluator runs once (interleaved, so background load hits all alike); the table shows
 the median run. Results go into the ``## Policy engine`` section of
 ``docs/benchmarks.md``; other sections are left as they are.

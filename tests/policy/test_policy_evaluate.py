@@ -394,3 +394,94 @@ def test_resource_required_for_role_trust(identity: list[Policy], trust: Policy,
         resource_required=True,
     )
     assert decision.result == expected
+
+
+REMEMBERED = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Secure",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::data/${aws:username}/*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            },
+            {
+                "Sid": "Tags",
+                "Effect": "Deny",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": "secret"}},
+            },
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("action", "context"),
+    [
+        ("s3:GetObject", {"aws:username": "alice", "aws:SecureTransport": "true"}),
+        ("S3:getobject", {"AWS:USERNAME": "alice", "aws:securetransport": "true"}),
+        ("s3:GetObject", {"aws:username": "alice", "aws:SecureTransport": "false"}),
+        (
+            "s3:GetObject",
+            {"aws:username": "alice", "aws:securetransport": "false", "AWS:SecureTransport": "true"},
+        ),
+        (
+            "s3:GetObject",
+            {"aws:username": "alice", "aws:SecureTransport": "true", "AWS:securetransport": "false"},
+        ),
+        ("s3:GetObject", {"aws:username": "bob", "aws:SecureTransport": "true"}),
+        ("s3:GetObject", {"aws:SecureTransport": "true"}),
+        ("s3:GetObject", {}),
+        ("s3:GetObject", {"aws:username": "alice", "aws:SecureTransport": "true", "aws:TagKeys": ["a", "b"]}),
+        ("s3:GetObject", {"aws:username": "alice", "aws:SecureTransport": "true", "aws:TagKeys": ["secret"]}),
+        ("s3:GetObject", {"aws:username": "alice", "aws:SecureTransport": "true", "aws:TagKeys": []}),
+    ],
+)
+def test_remembered_reports_depend_on_what_is_read(action: str, context: dict[str, str | list[str]]) -> None:
+    """A policy reused across requests (remembering reports by the values its plan reads, with
+    the context keys as spelled) decides each request as a freshly compiled one does."""
+    reused = parse_policy(REMEMBERED)
+    resource = "arn:aws:s3:::data/alice/notes"
+    others: list[tuple[str, dict[str, str | list[str]]]] = [
+        ("s3:GetObject", {"aws:username": "alice", "aws:SecureTransport": "true"}),
+        ("s3:GetObject", {"AWS:UserName": "alice", "aws:SecureTransport": "false"}),
+        ("s3:getobject", {}),
+    ]
+    for other_action, other_context in others:  # fill the policy's plans and reports first
+        evaluate(Request(other_action, resource, other_context), identity=[("p", reused)])
+    for _ in range(2):
+        decision = evaluate(Request(action, resource, context), identity=[("p", reused)])
+        fresh = evaluate(Request(action, resource, context), identity=[("p", parse_policy(REMEMBERED))])
+        assert decision == fresh
+
+
+def test_one_policy_under_two_ids_is_reported_under_each() -> None:
+    """The same compiled policy attached twice (say inline to a user and to its group)."""
+    p = parse_policy(REMEMBERED)
+    request = Request(
+        "s3:GetObject", "arn:aws:s3:::data/alice/x", {"aws:username": "alice", "aws:SecureTransport": "true"}
+    )
+    for _ in range(2):
+        both = evaluate(request, identity=[("user", p), ("group", p)])
+        assert [(m.policy_id, m.sid) for m in both.matched] == [("user", "Secure"), ("group", "Secure")]
+        alone = evaluate(request, identity=[("group", p)])
+        assert [(m.policy_id, m.sid) for m in alone.matched] == [("group", "Secure")]
+
+
+def test_boundary_allows_are_not_reported_for_the_root() -> None:
+    """The root needs no identity policy; a boundary caps it but its Allows are not listed."""
+    boundary = parse_policy(REMEMBERED, "boundary")
+    request = Request(
+        "s3:GetObject", "arn:aws:s3:::data/alice/x", {"aws:username": "alice", "aws:SecureTransport": "true"}
+    )
+    for _ in range(2):
+        decision = evaluate(request, boundaries=[boundary], is_root=True)
+        assert (decision.result, decision.matched, decision.missing_context) == (
+            "allowed",
+            (),
+            ("aws:TagKeys",),
+        )

@@ -42,7 +42,8 @@ The rules, with the AWS documentation they follow, are in each module's docstrin
 ``document`` (grammar), ``matching`` (wildcards), ``conditions`` (operators), ``variables``
 (``${...}``), ``principals`` (Principal, NotPrincipal), ``evaluate`` (the decision) and
 ``context_keys`` (GetContextKeysFor*Policy).
-``source`` is the JSON reader that keeps statement positions.
+``source`` is the JSON reader that keeps statement positions; ``memo`` the bounded cache
+behind a policy's per-action plans.
 """
 
 from credo.policy.context_keys import context_keys_of

@@ -4,23 +4,31 @@
 one, followed by where the problem is (``statement #2`` or ``statement 'Sid'``). Each
 statement is compiled once: actions into a set plus one regex, resources into one regex
 (entries with policy variables are resolved per request), conditions into predicates. A
-policy indexes its statements by the service prefix of their actions, so a decision for
-``iam:CreateUser`` only looks at statements that could match an ``iam:`` action.
+policy indexes its statements by the service prefix of their actions, and keeps per action a
+plan of the statements that match it (``Policy.plans``), so a decision for ``iam:CreateUser``
+only looks at statements whose Action matches it. A plan also holds what evaluation remembers
+(see ``credo.policy.evaluate``).
 """
 
 from __future__ import annotations
 
 import functools
+import operator
 import re
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from credo.errors import MalformedPolicyDocument
 from credo.policy.conditions import Condition, compile_condition
 from credo.policy.matching import ActionMatcher, ResourceMatcher
+from credo.policy.memo import Memo
 from credo.policy.principals import PrincipalMatcher, compile_principal
 from credo.policy.source import JsonSyntaxError, Located, Span
 from credo.policy.variables import Part, parse_template, variables_in
+
+if TYPE_CHECKING:
+    from credo.policy.evaluate import Report
 
 PolicyKind = Literal["identity", "resource", "trust", "boundary", "session"]
 
@@ -43,7 +51,6 @@ _VENDOR = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2,
 _ACTION = re.compile(r"[A-Za-z0-9\-*?]+:[^:\s]*\Z")
 _CONDITION_KEY = re.compile(r"[A-Za-z0-9\-*?]+:\S+\Z")
 _WITH_PRINCIPAL: frozenset[str] = frozenset({"resource", "trust"})
-ABSENT = "\x00absent"  # stands for a key the context lacks (no real condition key contains NUL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,112 +100,120 @@ class Statement:
         return found
 
 
+def missing_keys(statements: tuple[Statement, ...], present: Container[str]) -> tuple[tuple[str, str], ...]:
+    """The keys ``statements`` need that are not in ``present``: (lowercased, as first written)."""
+    missing: dict[str, str] = {}
+    for st in statements:
+        for key, name in st.needed_keys:
+            if key not in present:
+                missing.setdefault(key, name)
+    return tuple(missing.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """How to read a plan's ``reads`` from contexts whose keys are spelled one way.
+
+    ``values(context)`` gives the values of the keys in ``present`` (the ``reads`` the
+    context has, lowercased, in plan order); ``absent`` tells which ``reads`` it lacks
+    (bit ``i`` for ``reads[i]``), so that it and the values identify what the plan reads.
+    ``missing`` is what the plan's statements need that such a context lacks: it depends on
+    nothing else.
+    """
+
+    present: tuple[str, ...]
+    absent: int
+    missing: tuple[tuple[str, str], ...]
+    values: Callable[[Mapping[str, object]], tuple[Any, ...]]
+
+
+def _getter(spelled: tuple[str, ...]) -> Callable[[Mapping[str, object]], tuple[Any, ...]]:
+    """A function giving the values under ``spelled`` as a tuple (``itemgetter`` is the fastest)."""
+    if len(spelled) > 1:
+        return operator.itemgetter(*spelled)
+    if spelled:
+        key = spelled[0]
+        return lambda context: (context[key],)
+    return lambda context: ()
+
+
 @dataclass(frozen=True, eq=False)
 class ActionPlan:
-    """The statements of a policy that match one action, and their remembered outcomes.
+    """The statements of a policy that match one action, and what evaluation remembers of them.
 
-    An outcome depends only on the resource and the context keys in ``reads``, so it is kept
-    under that key (bounded; cleared when full) and a repeated request is decided by lookup.
+    What a policy says about a request depends only on the resource and the context keys in
+    ``reads``, so the evaluator keeps its report in ``reports`` under the policy id and those
+    values (bounded; cleared when full), and a repeated request is decided by look-up.
+    ``distinct`` keeps each different report once, so requests that the policy answers alike
+    share one report (and the Decisions cached on it). ``readers[keys]`` is the Reader for
+    contexts with these keys as the caller spelled them: callers build contexts with the same
+    keys call after call, so finding a remembered report needs no lowercasing of the context.
     """
 
     statements: tuple[Statement, ...]
     reads: tuple[str, ...]
-    outcomes: dict[object, Outcome] = field(default_factory=dict, repr=False)
-    spellings: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    reports: dict[object, Report] = field(default_factory=dict, repr=False)
+    distinct: dict[object, Report] = field(default_factory=dict, repr=False)
+    readers: Memo[tuple[str, ...], Reader] = field(init=False, repr=False)
 
-    def remember(self, key: object, outcome: Outcome) -> None:
-        if len(self.outcomes) >= 1024:
-            self.outcomes.clear()
-        self.outcomes[key] = outcome
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "readers", Memo(self._reader, 64))
 
-    def spelled(self, keys: tuple[str, ...]) -> tuple[str, ...]:
-        """For a context with these keys (as the caller spelled them), the key holding each of
-        ``reads`` (the last one, as when lowercasing the context; ``ABSENT`` if none).
+    def remember(self, key: object, report: Report) -> Report:
+        if len(self.reports) >= 1024:
+            self.reports.clear()
+        self.reports[key] = report
+        return report
 
-        Callers build contexts with the same keys call after call, so this is a look-up that
-        saves lowercasing the whole context just to find a remembered outcome.
-        """
-        found = self.spellings.get(keys)
-        if found is None:
-            last = {k.lower(): k for k in keys}
-            found = tuple(last.get(r, ABSENT) for r in self.reads)
-            if len(self.spellings) >= 64:
-                self.spellings.clear()
-            self.spellings[keys] = found
-        return found
-
-
-@dataclass(slots=True, eq=False)
-class Outcome:
-    """What one policy says about one request: its matching Allow and Deny statements."""
-
-    allows: tuple[Statement, ...]
-    denies: tuple[Statement, ...]
-    missing: tuple[tuple[str, str], ...]
-    # The last answer of ``reported``: a policy is nearly always reported under one id.
-    last_report: tuple[str, tuple[MatchedStatement, ...], tuple[MatchedStatement, ...]] | None = None
-
-    def reported(self, policy_id: str) -> tuple[tuple[MatchedStatement, ...], tuple[MatchedStatement, ...]]:
-        """``(allows, denies)`` as MatchedStatements of the policy named ``policy_id``."""
-        last = self.last_report
-        if last is None or last[0] != policy_id:
-            last = self.last_report = (
-                policy_id,
-                tuple(st.matched_as(policy_id) for st in self.allows),
-                tuple(st.matched_as(policy_id) for st in self.denies),
-            )
-        return last[1], last[2]
+    def _reader(self, keys: tuple[str, ...]) -> Reader:
+        """When a key appears in several spellings, the last one counts, as when lowercasing."""
+        last = {k.lower(): k for k in keys}
+        present = tuple(r for r in self.reads if r in last)
+        absent = sum(1 << i for i, r in enumerate(self.reads) if r not in last)
+        missing = missing_keys(self.statements, last)
+        return Reader(present, absent, missing, _getter(tuple(last[r] for r in present)))
 
 
 @dataclass(frozen=True, eq=False)
 class Policy:
-    """A validated, compiled policy document."""
+    """A validated, compiled policy document.
+
+    ``plans[action]`` (any case) is the ActionPlan of the statements whose Action/NotAction
+    matches the action. Plans are kept per action name as spelled (a bounded set: the actions
+    AWS defines, spelled as callers do), every spelling sharing one plan, so a decision does
+    no action matching, not even lowercasing, after the first request for an action.
+    """
 
     kind: PolicyKind
     version: str | None
     id: str | None
     statements: tuple[Statement, ...]
     document: dict[str, Any] = field(repr=False)
-    _by_service: dict[str, tuple[Statement, ...]] = field(default_factory=dict, repr=False)
-    _by_action: dict[str, ActionPlan] = field(default_factory=dict, repr=False)
+    plans: Memo[str, ActionPlan] = field(init=False, repr=False)
+    _by_service: Memo[str, tuple[Statement, ...]] = field(init=False, repr=False)
 
-    def statements_for_service(self, service: str) -> tuple[Statement, ...]:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plans", Memo(self._plan, 4096))
+        object.__setattr__(self, "_by_service", Memo(self._for_service, 1024))
+
+    def _for_service(self, service: str) -> tuple[Statement, ...]:
         """The statements whose Action could match some action of ``service`` (lowercase)."""
-        found = self._by_service.get(service)
-        if found is None:
-            found = tuple(
-                s
-                for s in self.statements
-                if s.not_action or s.actions.services is None or service in s.actions.services
-            )
-            if len(self._by_service) < 1024:
-                self._by_service[service] = found
-        return found
+        return tuple(
+            s
+            for s in self.statements
+            if s.not_action or s.actions.services is None or service in s.actions.services
+        )
 
-    def plan_for(self, action: str) -> ActionPlan:
-        """The statements whose Action/NotAction element matches ``action`` (lowercase).
-
-        Plans are kept per action name (a bounded set: the actions AWS defines), so a
-        decision does no action matching at all after the first request for an action.
-        """
-        found = self._by_action.get(action)
-        if found is None:
-            service = action.partition(":")[0]
-            statements = tuple(
-                s
-                for s in self.statements_for_service(service)
-                if s.actions.matches(action) is not s.not_action
-            )
-            reads = tuple(dict.fromkeys(k for s in statements for k in s.reads))
-            found = ActionPlan(statements, reads)
-            if len(self._by_action) >= 4096:
-                self._by_action.clear()
-            self._by_action[action] = found
-        return found
-
-    def statements_for(self, action: str) -> tuple[Statement, ...]:
-        """The statements whose Action/NotAction element matches ``action`` (lowercase)."""
-        return self.plan_for(action).statements
+    def _plan(self, action: str) -> ActionPlan:
+        lowered = action.lower()
+        if lowered != action:
+            return self.plans[lowered]
+        statements = tuple(
+            s
+            for s in self._by_service[action.partition(":")[0]]
+            if s.actions.matches(action) is not s.not_action
+        )
+        return ActionPlan(statements, tuple(dict.fromkeys(k for s in statements for k in s.reads)))
 
 
 def _strings(value: object, name: str, where: str) -> list[str]:

@@ -25,11 +25,16 @@ NotPrincipal (Deny only) applies to every caller it does not name; an account li
 exempts only the account root. credo does not reproduce AWS's quirk that a principal is
 denied unless its account is listed too.
 
-Speed: each policy keeps, per action name, the statements whose Action matches it and the
-context keys they read; the outcome for one policy (its matching Allow and Deny statements
-and missing keys) is remembered under the resource and those keys' values, so a repeated
-request is a few dictionary look-ups. Outcomes for resource-based policies, which depend on
-the principal, are always computed.
+Speed: each policy keeps, per action name as spelled, a plan: the statements whose Action
+matches it and the context keys they read. What one policy says about a request (its matching
+Allow and Deny statements, as reported under the policy's id, and the missing keys) depends
+only on the resource and those keys' values, so it is remembered under them, and a repeated
+request is a few dictionary look-ups; when that report is all a call found, the Decision is
+cached on it too. The keys are read as the caller spelled them (the spelling of a set of keys
+is worked out once per plan), so a context is never lowercased as a whole to decide an
+identity policy: a decision not remembered yet reads just the keys its plan needs. Equal
+reports are shared, whatever the resource. Reports of resource-based policies, which depend
+on the principal, are always computed.
 
 ``Decision.matched`` lists the Deny statements that matched for ``explicitDeny`` and the
 matching Allow statements of identity and resource-based policies for ``allowed``.
@@ -45,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from credo.policy.conditions import Context
-from credo.policy.document import MatchedStatement, Outcome, Policy, Statement
+from credo.policy.document import ActionPlan, MatchedStatement, Policy, Statement, missing_keys
 from credo.policy.principals import ACCOUNT, CAPPED, NONE, SESSION, USER, session_role
 
 Result = Literal["allowed", "explicitDeny", "implicitDeny"]
@@ -112,29 +117,77 @@ class Decision:
         return self.result == "allowed"
 
 
-_NOTHING: tuple[str, ...] = ()
 _IMPLICIT_DENY = Decision("implicitDeny", (), ())
-
-
 _EMPTY: Context = {}
 
 
-def _outcome(statements: tuple[Statement, ...], resource: str, ctx: Context) -> Outcome:
-    """Which of ``statements`` (all matching the action) match the resource and conditions.
+def _decided(
+    result: Result,
+    allows: tuple[MatchedStatement, ...],
+    denies: tuple[MatchedStatement, ...],
+    missing: tuple[str, ...],
+) -> Decision:
+    """The Decision for ``result``: the Denies explain explicitDeny, the Allows allowed."""
+    if result == "explicitDeny":
+        return Decision(result, denies, missing)
+    if result == "allowed":
+        return Decision(result, allows, missing)
+    return Decision(result, (), missing) if missing else _IMPLICIT_DENY
+
+
+@dataclass(slots=True, eq=False)
+class Report:
+    """What one policy says about one request, as reported under the policy's id.
+
+    ``missing`` holds (lowercased, as written) keys that statements matching the action
+    needed but the context lacked. The Decisions made when a report is all that a call
+    found are cached on it, so a remembered report also means a remembered Decision.
+    """
+
+    policy_id: str
+    allows: tuple[MatchedStatement, ...]
+    denies: tuple[MatchedStatement, ...]
+    missing: tuple[tuple[str, str], ...]
+    alone: dict[Result, Decision] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        policy_id: str,
+        allows: tuple[Statement, ...],
+        denies: tuple[Statement, ...],
+        missing: tuple[tuple[str, str], ...],
+    ) -> Report:
+        """The matching statements as MatchedStatements of the policy named ``policy_id``."""
+        return cls(
+            policy_id,
+            tuple(st.matched_as(policy_id) for st in allows),
+            tuple(st.matched_as(policy_id) for st in denies),
+            missing,
+        )
+
+    def decision(self, result: Result) -> Decision:
+        """The Decision for ``result`` when this report is all a call found (built once)."""
+        found = self.alone.get(result)
+        if found is None:
+            names = tuple(name for _, name in self.missing)
+            found = self.alone[result] = _decided(result, self.allows, self.denies, names)
+        return found
+
+
+def _matching(
+    statements: tuple[Statement, ...], resource: str, ctx: Context
+) -> tuple[tuple[Statement, ...], tuple[Statement, ...]]:
+    """Which of ``statements`` (all matching the action) match the resource and conditions:
+    ``(allows, denies)``.
 
     One flat loop, because this is the cost of every decision not remembered yet.
     """
-    missing: dict[str, str] | None = None
     allows: list[Statement] = []
     denies: list[Statement] = []
     for st in statements:
         resources = st.resources
         if st.uses_context:
-            for key, name in st.needed_keys:
-                if key not in ctx:
-                    if missing is None:
-                        missing = {}
-                    missing.setdefault(key, name)
             if resources is not None:
                 if resources.match_all:
                     if st.not_resource:
@@ -159,25 +212,24 @@ def _outcome(statements: tuple[Statement, ...], resource: str, ctx: Context) -> 
                 if (pattern is not None and pattern.fullmatch(resource) is not None) is st.not_resource:
                     continue
         (denies if st.deny else allows).append(st)
-    return Outcome(tuple(allows), tuple(denies), tuple(missing.items()) if missing else ())
+    return tuple(allows), tuple(denies)
 
 
-def _hashable(value: str | Sequence[str] | None) -> object:
-    return value if value is None or value.__class__ is str else tuple(value)
+def _hashable(value: str | Sequence[str]) -> str | tuple[str, ...]:
+    return value if value.__class__ is str else tuple(value)
 
 
 class _Call:
-    """One evaluation's request, normalized once, and what it has found so far."""
+    """One evaluation's request, and the reports that have something to say about it."""
 
-    __slots__ = ("_ctx", "action", "denies", "missing", "request", "resource")
+    __slots__ = ("_ctx", "denied", "found", "keys", "request")
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.action = request.action.lower()
-        self.resource = request.resource
+        self.keys: tuple[str, ...] | None = None  # the context's keys as spelled, once needed
         self._ctx: Context | None = None
-        self.missing: dict[str, str] | None = None
-        self.denies: list[MatchedStatement] = []
+        self.found: list[tuple[Report, bool]] = []  # and whether its Allows count
+        self.denied = False
 
     @property
     def ctx(self) -> Context:
@@ -188,69 +240,84 @@ class _Call:
             ctx = self._ctx = {k.lower(): v for k, v in context.items()}
         return ctx
 
-    def applies(self, st: Statement, missing: dict[str, str]) -> bool:
-        """Whether a statement whose action matches also matches resource and conditions."""
-        resources = st.resources
-        if not st.uses_context:
-            if resources is None:
-                return True
-            if resources.match_all:
-                return not st.not_resource
-            pattern = resources.pattern
-            hit = pattern is not None and pattern.fullmatch(self.resource) is not None
-            return hit is not st.not_resource
-        ctx = self.ctx
-        for key, name in st.needed_keys:
-            if key not in ctx:
-                missing.setdefault(key, name)
-        if resources is not None:
-            if resources.match_all:
-                if st.not_resource:
-                    return False
-            else:
-                found = resources.matches(self.resource, ctx)
-                if found is None or found is st.not_resource:
-                    return False
-        for cond in st.conditions:  # noqa: SIM110 - a loop is faster than all() over a generator
-            if not cond.check(ctx):
-                return False
-        return True
+    def report(self, policy_id: str, plan: ActionPlan) -> Report:
+        """What the plan's policy says about this request: remembered, or computed and remembered."""
+        resource = self.request.resource
+        if not plan.reads:
+            key: object = (policy_id, resource)
+            report = plan.reports.get(key)
+            if report is None:
+                report = self.computed(plan, policy_id, key, _EMPTY, ())
+            return report
+        context = self.request.context
+        keys = self.keys
+        if keys is None:
+            keys = self.keys = tuple(context)
+        reader = plan.readers[keys]
+        values = reader.values(context)
+        key = (policy_id, resource, reader.absent, values)
+        try:
+            report = plan.reports.get(key)
+        except TypeError:  # a multivalued key: lists become tuples
+            values = tuple(map(_hashable, values))
+            key = (policy_id, resource, reader.absent, values)
+            report = plan.reports.get(key)
+        if report is None:
+            # Everything the plan's statements read, and nothing else: no lowercasing it all.
+            # (Equal lengths by construction; checking them costs a third of building it.)
+            ctx = dict(zip(reader.present, values, strict=False))
+            report = self.computed(plan, policy_id, key, ctx, reader.missing)
+        return report
 
-    def scan(self, policy_id: str, policy: Policy, allows: list[MatchedStatement] | None) -> bool:
-        """Record matching Deny (and, given ``allows``, Allow) statements; True if one allows."""
-        plan = policy.plan_for(self.action)
+    def computed(
+        self,
+        plan: ActionPlan,
+        policy_id: str,
+        key: object,
+        ctx: Context,
+        missing: tuple[tuple[str, str], ...],
+    ) -> Report:
+        """Compute what the plan's policy says, share an equal report made before, remember it."""
+        allows, denies = _matching(plan.statements, self.request.resource, ctx)
+        distinct = (policy_id, allows, denies, missing)
+        report = plan.distinct.get(distinct)
+        if report is None:
+            if len(plan.distinct) >= 256:
+                plan.distinct.clear()
+            report = plan.distinct[distinct] = Report.of(policy_id, allows, denies, missing)
+        return plan.remember(key, report)
+
+    def take(self, report: Report, counted: bool) -> None:
+        """Keep a report that has something to say (its Allows only if ``counted``)."""
+        if report.denies:
+            self.denied = True
+        elif not report.missing and not (counted and report.allows):
+            return
+        self.found.append((report, counted))
+
+    def scan(self, policy_id: str, policy: Policy, counted: bool) -> bool:
+        """Take in what a policy without principals says; True if it allows."""
+        plan = policy.plans[self.request.action]
         if not plan.statements:
             return False
-        resource = self.resource
-        if plan.reads:
-            context = self.request.context
-            keys = tuple(context)
-            spelled = plan.spellings.get(keys) or plan.spelled(keys)
-            key: object = (resource, *map(context.get, spelled))
-            try:
-                outcome = plan.outcomes.get(key)
-            except TypeError:  # a multivalued key: lists become tuples
-                key = (resource, *[_hashable(self.ctx.get(k)) for k in plan.reads])
-                outcome = plan.outcomes.get(key)
-            if outcome is None:
-                outcome = _outcome(plan.statements, resource, self.ctx)
-                plan.remember(key, outcome)
-        else:
-            outcome = plan.outcomes.get(resource)
-            if outcome is None:
-                outcome = _outcome(plan.statements, resource, _EMPTY)
-                plan.remember(resource, outcome)
-        reported_allows, reported_denies = outcome.reported(policy_id)
-        if reported_denies:
-            self.denies.extend(reported_denies)
-        if allows is not None and reported_allows:
-            allows.extend(reported_allows)
-        if outcome.missing:
-            if self.missing is None:
-                self.missing = {}
-            for k, name in outcome.missing:
-                self.missing.setdefault(k, name)
-        return bool(reported_allows)
+        report = self.report(policy_id, plan)
+        self.take(report, counted)
+        return bool(report.allows)
+
+    def scan_granting(self, policy_id: str, policy: Policy) -> int:
+        """Take in what a resource-based policy says; the best grant among its matching Allows."""
+        levels: dict[Statement, int] = {}
+        for st in policy.plans[self.request.action].statements:
+            level = self.grant(st)
+            if level != NONE:
+                levels[st] = level
+        if not levels:
+            return NONE
+        statements = tuple(levels)
+        ctx = self.ctx
+        allows, denies = _matching(statements, self.request.resource, ctx)
+        self.take(Report.of(policy_id, allows, denies, missing_keys(statements, ctx)), True)
+        return max((levels[st] for st in allows), default=NONE)
 
     def grant(self, st: Statement) -> int:
         if st.principals is None:
@@ -270,6 +337,26 @@ class _Call:
             return NONE if exempt else CAPPED
         return level
 
+    def decision(self, result: Result) -> Decision:
+        """The Decision for ``result``, the cached one when a single report said it all."""
+        found = self.found
+        if not found:
+            return _decided(result, (), (), ())
+        if len(found) == 1:
+            report, counted = found[0]
+            if counted or result != "allowed":
+                return report.decision(result)
+        missing: dict[str, str] = {}
+        for report, _ in found:
+            for key, name in report.missing:
+                missing.setdefault(key, name)
+        return _decided(
+            result,
+            tuple(m for report, counted in found if counted for m in report.allows),
+            tuple(m for report, _ in found for m in report.denies),
+            tuple(missing.values()),
+        )
+
 
 def evaluate(
     request: Request,
@@ -284,45 +371,31 @@ def evaluate(
 ) -> Decision:
     """Decide ``request`` against the policies that apply to it (see the module docstring)."""
     call = _Call(request)
-    allows: list[MatchedStatement] = []
 
     identity_allowed = False
     for policy_id, policy in identity:
-        if call.scan(policy_id, policy, allows):
+        if call.scan(policy_id, policy, True):
             identity_allowed = True
 
     best_grant = NONE
     for policy_id, policy in resource:
-        for st in policy.statements_for(call.action):
-            level = call.grant(st)
-            if level == NONE:
-                continue
-            if call.missing is None:
-                call.missing = {}
-            if not call.applies(st, call.missing):
-                continue
-            if st.deny:
-                call.denies.append(st.matched_as(policy_id))
-            else:
-                allows.append(st.matched_as(policy_id))
-                best_grant = max(best_grant, level)
+        best_grant = max(best_grant, call.scan_granting(policy_id, policy))
 
     boundary_ok = True
     if boundaries is not None:
         boundary_ok = False
         for policy in boundaries:
-            if call.scan(policy.id or "PermissionsBoundary", policy, None):
+            if call.scan(policy.id or "PermissionsBoundary", policy, False):
                 boundary_ok = True
     session_ok = True
     if session is not None:
         session_ok = False
         for policy in session:
-            if call.scan(policy.id or "SessionPolicy", policy, None):
+            if call.scan(policy.id or "SessionPolicy", policy, False):
                 session_ok = True
 
-    missing = _NOTHING if call.missing is None else tuple(call.missing.values())
-    if call.denies:
-        return Decision("explicitDeny", tuple(call.denies), missing)
+    if call.denied:
+        return call.decision("explicitDeny")
 
     identity_side = (is_root or identity_allowed) and boundary_ok and session_ok
     account = request.principal_account
@@ -337,6 +410,4 @@ def evaluate(
         )
     if resource_required and best_grant < ACCOUNT:
         allowed = False
-    if allowed:
-        return Decision("allowed", tuple(allows), missing)
-    return _IMPLICIT_DENY if missing is _NOTHING else Decision("implicitDeny", (), missing)
+    return call.decision("allowed" if allowed else "implicitDeny")
