@@ -63,22 +63,25 @@ Writer = Callable[[Any, list[str]], None]
 
 @cache
 def _writer(shape: Shape) -> Writer:
-    """A function that renders a value of ``shape``: built once per shape, as it is the hot path."""
+    """A function that renders a value of ``shape``: built once per shape, as it is the hot path.
+
+    A scalar member is written as one string (tags and text together); only nested
+    structures, lists and maps call another writer.
+    """
     if isinstance(shape, StructureShape):
-        fields = [
-            (
-                name,
-                f"<{member.serialization.get('name', name)}>",
-                f"</{member.serialization.get('name', name)}>",
-            )
-            for name, member in shape.members.items()
-        ]
-        writers = [_writer(member) for member in shape.members.values()]
+        fields = []
+        for name, member in shape.members.items():
+            tag = member.serialization.get("name", name)
+            fields.append((name, f"<{tag}>", f"</{tag}>", _nested_writer(member)))
 
         def structure(values: Any, parts: list[str]) -> None:
-            for (name, open_tag, close_tag), write in zip(fields, writers, strict=True):
+            for name, open_tag, close_tag, write in fields:
                 value = values.get(name)
-                if value is not None:
+                if value is None:
+                    continue
+                if write is None:
+                    parts.append(f"{open_tag}{_text(value)}{close_tag}")
+                else:
                     parts.append(open_tag)
                     write(value, parts)
                     parts.append(close_tag)
@@ -87,13 +90,16 @@ def _writer(shape: Shape) -> Writer:
     if isinstance(shape, ListShape):
         tag = shape.member.serialization.get("name", "member")
         open_tag, close_tag = f"<{tag}>", f"</{tag}>"
-        write_item = _writer(shape.member)
+        write_item = _nested_writer(shape.member)
 
         def items(values: Any, parts: list[str]) -> None:
             for item in values:
-                parts.append(open_tag)
-                write_item(item, parts)
-                parts.append(close_tag)
+                if write_item is None:
+                    parts.append(f"{open_tag}{_text(item)}{close_tag}")
+                else:
+                    parts.append(open_tag)
+                    write_item(item, parts)
+                    parts.append(close_tag)
 
         return items
     if isinstance(shape, MapShape):
@@ -111,18 +117,27 @@ def _writer(shape: Shape) -> Writer:
     return _scalar
 
 
+def _nested_writer(shape: Shape) -> Writer | None:
+    """The writer of a structure, list or map shape; ``None`` for a scalar, written as text."""
+    return _writer(shape) if isinstance(shape, (StructureShape, ListShape, MapShape)) else None
+
+
 def _scalar(value: Any, parts: list[str]) -> None:
+    parts.append(_text(value))
+
+
+def _text(value: Any) -> str:
+    """A scalar as XML text: strings escaped, booleans and times as AWS writes them."""
     if isinstance(value, str):
         # Names, ids and ARNs rarely need escaping; looking is cheaper than escaping.
-        parts.append(escape(value) if ("&" in value or "<" in value or ">" in value) else value)
-    elif isinstance(value, bool):
-        parts.append("true" if value else "false")
-    elif isinstance(value, datetime):
-        parts.append(format_timestamp(value))
-    elif isinstance(value, bytes):
-        parts.append(base64.b64encode(value).decode())
-    else:
-        parts.append(escape(str(value)))
+        return escape(value) if ("&" in value or "<" in value or ">" in value) else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return escape(str(value))
 
 
 def format_timestamp(value: datetime) -> str:
