@@ -31,8 +31,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,42 +135,29 @@ class UnderLoad:
         return self.user_us + self.system_us
 
 
-@contextmanager
-def _server(
-    command: Callable[[int], list[str]], pin: list[str], workdir: Path, env: dict[str, str]
-) -> Iterator[load.Server]:
-    port = load.free_port()
-    server = load.Server([*pin, *command(port)], workdir, port, env)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
-
-
 def under_load(burn_loops: int, rounds: int, duration: int, warmup: int) -> list[UnderLoad]:
     """Medians over alternating wrk rounds for trivial, trivial + burn, and credo."""
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     server_pin, wrk_pin, _ = load.cpu_pins()
+    burn = {"TRIVIAL_ASGI_BURN_LOOPS": str(burn_loops)}
     targets: dict[str, tuple[Callable[[int], list[str]], dict[str, str]]] = {
         "trivial": (load.trivial_command, {}),
-        "trivial + same Python": (load.trivial_command, {"TRIVIAL_ASGI_BURN_LOOPS": str(burn_loops)}),
+        "trivial + same Python": (load.trivial_command, burn),
         "credo": (load.credo_command, {}),
     }
     samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
     with tempfile.TemporaryDirectory(prefix="credo-hot-path-") as scratch, ExitStack() as stack:
         servers: dict[str, tuple[load.Server, Path]] = {}
         for index, (name, (command, env)) in enumerate(targets.items()):
-            workdir = Path(scratch) / str(index)
-            workdir.mkdir()
-            server = stack.enter_context(_server(command, server_pin, workdir, env))
+            target = load.Target(name, name, command, create_users=False)
+            server = stack.enter_context(load.running(target, server_pin, env))
             request = load.sign_request(OPERATION, server.port)
             problem = load.check_sample(request, OPERATION)
             if problem is not None:
                 raise RuntimeError(f"{name}: {problem}")
-            script = workdir / "request.lua"
+            script = Path(scratch) / f"{index}.lua"
             script.write_text(load.wrk_script(request))
             load.run_wrk(wrk, wrk_pin, script, request.url, CONNECTIONS, warmup)
             servers[name] = (server, script)

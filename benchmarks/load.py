@@ -425,11 +425,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def running(target: Target, pin: Sequence[str]) -> Iterator[Server]:
+def running(target: Target, pin: Sequence[str], extra_env: dict[str, str] | None = None) -> Iterator[Server]:
     """Start ``target`` on a free port in a scratch directory; stop it on the way out."""
     with tempfile.TemporaryDirectory(prefix=f"credo-load-{target.name}-") as scratch:
         port = free_port()
-        server = Server([*pin, *target.command(port)], Path(scratch), port)
+        server = Server([*pin, *target.command(port)], Path(scratch), port, extra_env)
         try:
             server.wait_ready()
             yield server
