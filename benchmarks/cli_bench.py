@@ -16,7 +16,6 @@ profile) and with ``aws configure list``. Results go into the ``## CLI`` section
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import platform
 import statistics
@@ -26,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import write_section
+from benchmarks.report import measured_heading, write_section
 
 SECTION_TITLE = "## CLI"
 COMMAND = ".venv/bin/python -m benchmarks.cli_bench"
@@ -88,17 +87,9 @@ def measure(repetitions: int) -> dict[str, list[float]]:
 
 
 def render(samples: dict[str, list[float]], repetitions: int) -> str:
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     median = {label: statistics.median(times) for label, times in samples.items()}
     lines = [
-        SECTION_TITLE,
-        "",
-        f"Measured {now} with:",
-        "",
-        "```sh",
-        f"{COMMAND} --repetitions {repetitions}",
-        "```",
-        "",
+        *measured_heading(SECTION_TITLE, f"{COMMAND} --repetitions {repetitions}"),
         f"Machine: {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}; aws CLI {_aws_version()}.",
         "",

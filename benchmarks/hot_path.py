@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import shutil
 import statistics
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import load, trivial_asgi
-from benchmarks.report import write_section
+from benchmarks.report import measured_heading, write_section
 
 SECTION_TITLE = "## Hot path: credo's own work per request"
 CONNECTIONS = 32
@@ -199,16 +198,8 @@ def render(inner: InProcess, rows: list[UnderLoad], command: str, facts: str) ->
     }
     credo_added = credo.cpu_us - trivial.cpu_us
     burned_added = burned.cpu_us - trivial.cpu_us
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        SECTION_TITLE,
-        "",
-        f"Measured {now} with:",
-        "",
-        "```sh",
-        command,
-        "```",
-        "",
+        *measured_heading(SECTION_TITLE, command),
         f"Machine: {facts}",
         "",
         "In process: one ASGI call for a botocore-signed GetCallerIdentity (credo: dev store on "

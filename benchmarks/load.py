@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import os
 import platform
 import re
@@ -46,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.report import write_section
+from benchmarks.report import cpu_model, measured_heading, write_section
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECTION_TITLE = "## Load: GetCallerIdentity and ListUsers"
@@ -678,12 +677,7 @@ def _version(package: str) -> str:
 
 
 def machine_facts(wrk: str) -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    model = cpu_model()
     wrk_version = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False).stdout
     wrk_version = wrk_version.split(" [")[0].removeprefix("wrk ").strip() or "unknown"
     return (
@@ -768,17 +762,9 @@ def render_section(
     repeat: int,
     notes: Sequence[str],
 ) -> str:
-    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     target_lines = [f"- **{t.name}**: {t.description}" for t in TARGETS]
     lines = [
-        SECTION_TITLE,
-        "",
-        f"Measured {date} with:",
-        "",
-        "```sh",
-        command,
-        "```",
-        "",
+        *measured_heading(SECTION_TITLE, command),
         f"Machine: {facts}",
         "",
         *target_lines,

@@ -28,7 +28,6 @@ the median run. Results go into the ``## Policy engine`` section of
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import platform
@@ -38,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import write_section
+from benchmarks.report import cpu_model, measured_heading, write_section
 from credo.policy import Request, compile_policy, evaluate
 
 SECTION_TITLE = "## Policy engine"
@@ -270,24 +269,9 @@ def run_all(runs: int = 9) -> list[Row]:
 def render(rows: list[Row], load: tuple[float, float, float]) -> str:
     import moto
 
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     lines = [
-        SECTION_TITLE,
-        "",
-        f"Measured {now} with:",
-        "",
-        "```sh",
-        COMMAND,
-        "```",
-        "",
+        *measured_heading(SECTION_TITLE, COMMAND),
         f"Machine: {os.cpu_count()} CPUs, {cpu}, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}; moto {moto.__version__}. Load average when the run started: "
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (other work on the machine slows every row alike, "

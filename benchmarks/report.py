@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 from pathlib import Path
+
+
+def cpu_model() -> str:
+    """The CPU's model name as Linux reports it, for the machine line of a report."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def measured_heading(title: str, command: str) -> list[str]:
+    """A section's opening lines: its title, when it was measured, and the command that did it."""
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return [title, "", f"Measured {now} with:", "", "```sh", command, "```", ""]
 
 
 def replace_section(document: str, title: str, section: str) -> str:
