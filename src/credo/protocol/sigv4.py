@@ -43,7 +43,6 @@ class Signature:
 
     access_key_id: str
     scope: str  # "20240101/us-east-1/iam/aws4_request": the credential without the key id
-    scope_date: str
     region: str
     service: str
     signed_headers: tuple[str, ...]
@@ -253,7 +252,6 @@ def _signature(
     return Signature(
         key_id,
         scope,
-        scope_date,
         region,
         service,
         names,
