@@ -253,6 +253,44 @@ def test_principal_tags_and_request_tags_in_conditions(make_user: Any, iam: Any)
         kim.create_user(UserName="nope", Tags=[{"Key": "team", "Value": "red"}])
 
 
+TEAM_GUARD = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "iam:CreateUser",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"}},
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("principal_tags", "request_team", "refused"),
+    [
+        pytest.param([], "blue", True, id="caller without the tag: the Deny fires"),
+        pytest.param([{"Key": "team", "Value": "blue"}], "blue", False, id="same team: allowed"),
+        pytest.param([{"Key": "team", "Value": "blue"}], "red", True, id="other team: denied"),
+    ],
+)
+def test_negated_condition_with_variable_without_value_denies(
+    make_user: Any, principal_tags: list[dict[str, str]], request_team: str, refused: bool
+) -> None:
+    """A StringNotEquals Deny whose ${aws:PrincipalTag/…} has no value fires on a real request."""
+    _, client_for = make_user("tam", policy=TEAM_GUARD, Tags=principal_tags)
+    create = lambda: client_for("iam").create_user(  # noqa: E731
+        UserName="made", Tags=[{"Key": "team", "Value": request_team}]
+    )
+    if refused:
+        with pytest.raises(botocore.exceptions.ClientError) as caught:
+            create()
+        assert "with an explicit deny in an identity-based policy" in denied(caught)
+    else:
+        create()
+
+
 def test_password_policy_lets_users_change_their_own_password(make_user: Any, iam: Any) -> None:
     """AllowUsersToChangePassword grants ChangePassword on oneself, with no identity policy."""
     name, client_for = make_user("lee")

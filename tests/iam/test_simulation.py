@@ -823,3 +823,74 @@ def test_invalid_policy_exclusion_is_invalid_input(
             PolicySourceArn=grouped_user, ActionNames=["iam:GetUser"], PolicyExclusionList=[rule]
         )
     assert error_of(caught) == ("InvalidInput", message)
+
+
+@pytest.mark.parametrize(
+    ("operator", "untagged", "tagged"),
+    [
+        pytest.param("StringNotEquals", "explicitDeny", "allowed", id="StringNotEquals"),
+        pytest.param("StringNotEqualsIgnoreCase", "explicitDeny", "allowed", id="StringNotEqualsIgnoreCase"),
+        pytest.param("StringNotLike", "explicitDeny", "allowed", id="StringNotLike"),
+        pytest.param("StringNotEqualsIfExists", "explicitDeny", "allowed", id="StringNotEqualsIfExists"),
+        pytest.param("StringNotLikeIfExists", "explicitDeny", "allowed", id="StringNotLikeIfExists"),
+        pytest.param("StringEquals", "allowed", "explicitDeny", id="StringEquals does not match"),
+    ],
+)
+def test_simulated_negated_condition_with_variable_without_value(
+    iam: Any, operator: str, untagged: str, tagged: str
+) -> None:
+    """The simulator, like the authorizer, lets a negated operator match a variable with no value."""
+    policy = doc(
+        {"Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "iam:CreateUser",
+            "Resource": "*",
+            "Condition": {operator: {"aws:RequestTag/team": "${aws:PrincipalTag/team}"}},
+        },
+    )
+    team = {"ContextKeyName": "aws:RequestTag/team", "ContextKeyValues": ["blue"], "ContextKeyType": "string"}
+    result = only(
+        iam.simulate_custom_policy(
+            PolicyInputList=[policy], ActionNames=["iam:CreateUser"], ContextEntries=[team]
+        )
+    )
+    assert result["EvalDecision"] == untagged
+    tag = {
+        "ContextKeyName": "aws:PrincipalTag/team",
+        "ContextKeyValues": ["blue"],
+        "ContextKeyType": "string",
+    }
+    result = only(
+        iam.simulate_custom_policy(
+            PolicyInputList=[policy], ActionNames=["iam:CreateUser"], ContextEntries=[team, tag]
+        )
+    )
+    assert result["EvalDecision"] == tagged
+
+
+def test_simulated_principal_without_tag_is_denied(iam: Any) -> None:
+    """SimulatePrincipalPolicy of an untagged user: the StringNotEquals Deny on its missing tag fires."""
+    iam.create_user(UserName="untagged")
+    iam.put_user_policy(
+        UserName="untagged",
+        PolicyName="guard",
+        PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*"},
+            {
+                "Effect": "Deny",
+                "Action": "iam:CreateUser",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"}},
+            },
+        ),
+    )
+    team = {"ContextKeyName": "aws:RequestTag/team", "ContextKeyValues": ["blue"], "ContextKeyType": "string"}
+    result = only(
+        iam.simulate_principal_policy(
+            PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/untagged",
+            ActionNames=["iam:CreateUser"],
+            ContextEntries=[team],
+        )
+    )
+    assert result["EvalDecision"] == "explicitDeny"

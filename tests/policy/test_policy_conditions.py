@@ -384,8 +384,24 @@ CASES = [
         "s3:prefix",
         "home/${aws:username}",
         {"s3:prefix": "home/alice"},
+        True,
+        "novalue: unresolved variable, negated condition matches",
+    ),
+    (
+        "StringEquals",
+        "s3:prefix",
+        ["home/${aws:username}", "home/alice"],
+        {"s3:prefix": "home/alice"},
+        True,
+        "novalue: the other values still match",
+    ),
+    (
+        "StringNotEquals",
+        "s3:prefix",
+        ["home/${aws:username}", "home/alice"],
+        {"s3:prefix": "home/alice"},
         False,
-        "variables: unresolved variable, negated condition false too",
+        "novalue: a negated operator still refuses the other values",
     ),
     (
         "StringEquals",
@@ -478,3 +494,73 @@ def test_unknown_condition_operator_is_rejected(operator: str) -> None:
     )
     with pytest.raises(MalformedPolicyDocument, match="Invalid Condition type"):
         parse_policy(text)
+
+
+NEGATED_WITH_VARIABLES = [
+    ("StringNotEquals", "aws:RequestTag/team", "blue", "${aws:PrincipalTag/team}"),
+    ("StringNotEqualsIgnoreCase", "aws:RequestTag/team", "blue", "${aws:PrincipalTag/team}"),
+    ("StringNotLike", "aws:RequestTag/team", "blue", "${aws:PrincipalTag/team}"),
+    (
+        "ArnNotEquals",
+        "aws:SourceArn",
+        "arn:aws:iam::123456789012:user/blue",
+        "arn:aws:iam::*:user/${aws:PrincipalTag/team}",
+    ),
+    (
+        "ArnNotLike",
+        "aws:SourceArn",
+        "arn:aws:iam::123456789012:user/blue",
+        "arn:aws:iam::*:user/${aws:PrincipalTag/team}",
+    ),
+]
+
+
+def denied_by(condition: dict[str, object], context: dict[str, object]) -> bool:
+    """Whether an Allow-all plus a Deny with ``condition`` denies iam:GetUser."""
+    text = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": condition},
+            ],
+        }
+    )
+    request = Request("iam:GetUser", ARN, context)  # type: ignore[arg-type]
+    return evaluate(request, identity=[("p", parse_policy(text))]).result == "explicitDeny"
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "request_value", "policy_value"),
+    [
+        pytest.param(op + suffix, key, request_value, value, id=f"novalue: {op}{suffix}")
+        for op, key, request_value, value in NEGATED_WITH_VARIABLES
+        for suffix in ("", "IfExists")
+    ],
+)
+def test_negated_operator_matches_a_variable_without_value(
+    operator: str, key: str, request_value: str, policy_value: str
+) -> None:
+    """A negated operator whose policy variable has no value matches, so its Deny fires."""
+    condition = {operator: {key: policy_value}}
+    assert denied_by(condition, {key: request_value})
+    # the same caller with the tag that the variable names is not denied
+    assert not denied_by(condition, {key: request_value, "aws:PrincipalTag/team": "blue"})
+
+
+@pytest.mark.parametrize(
+    ("operator", "expected"),
+    [
+        pytest.param("ForAllValues:StringNotEquals", True, id="novalue: ForAllValues:StringNotEquals"),
+        pytest.param("ForAnyValue:StringNotEquals", True, id="novalue: ForAnyValue:StringNotEquals"),
+        pytest.param("ForAllValues:StringNotLike", True, id="novalue: ForAllValues:StringNotLike"),
+        pytest.param("ForAnyValue:StringEquals", False, id="novalue: ForAnyValue:StringEquals"),
+        pytest.param("StringEquals", False, id="novalue: StringEquals does not match"),
+        pytest.param("StringLike", False, id="novalue: StringLike does not match"),
+        pytest.param("StringEqualsIfExists", False, id="novalue: StringEqualsIfExists does not match"),
+    ],
+)
+def test_set_and_positive_operators_with_a_variable_without_value(operator: str, expected: bool) -> None:
+    """Set operators treat a variable without value as a value equal to nothing; positive ones never match it."""
+    condition = {operator: {"aws:TagKeys": "${aws:PrincipalTag/allowed}"}}
+    assert denied_by(condition, {"aws:TagKeys": ["a", "b"]}) is expected

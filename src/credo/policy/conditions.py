@@ -6,8 +6,9 @@ request value must match none of them. A key missing from the context makes plai
 false and negated ones true (AWS: "If the policy condition requires that the key is not
 matched ... and the right key is not present, the condition is true"); ``...IfExists`` makes
 it true; ``ForAllValues:`` is true and ``ForAnyValue:`` false on a missing or empty key.
-``Null: true`` holds when the key is absent. A policy value whose variable cannot be resolved
-makes its condition false.
+``Null: true`` holds when the key is absent. A policy value whose variable has no value (and
+no default) is effectively null: it equals and is like nothing, so positive operators do not
+match it and negated ones do (AWS: "Policy variables with no value").
 """
 
 from __future__ import annotations
@@ -221,14 +222,18 @@ def compile_condition(operator_name: str, key: str, raw: object, *, variables: b
     static = None if variables_used else predicate(family, parsed)
     by_values: dict[tuple[str | None, ...], Predicate] = {}
 
-    def current(ctx: Context) -> Predicate | None:
-        """The predicate for this request's variable values, built once per value set."""
+    def current(ctx: Context) -> Predicate:
+        """The predicate for this request's variable values, built once per value set.
+
+        A policy value whose variable has no value (and no default) is effectively null: it
+        equals and is like nothing, so it is left out. Positive operators then cannot match
+        it, and negated ones do ("Policy variables with no value", IAM User Guide) — which is
+        what lets ``StringNotEquals {key: ${aws:PrincipalTag/x}}`` Deny a caller without the tag.
+        """
         values = tuple(lookup(v, ctx) for v in variables_used)
         found = by_values.get(values)
         if found is None:
-            if None in values:
-                return None
-            resolved = tuple(resolve(p, ctx) for p in parsed)
+            resolved = tuple(r for r in (resolve(p, ctx) for p in parsed) if r is not None)
             found = predicate(family, resolved)
             if len(by_values) >= 256:
                 by_values.clear()
@@ -263,8 +268,6 @@ def compile_condition(operator_name: str, key: str, raw: object, *, variables: b
         if values is None:
             return missing_result
         matches = static if static is not None else current(ctx)
-        if matches is None:
-            return False
         if values.__class__ is str:
             return matches(values) is not negated
         if not values:

@@ -169,6 +169,16 @@ password_policies = Table(
     Column("hard_expiry", Boolean, nullable=True),
 )
 
+# One row per account-wide setting that AWS keeps as a single value (e.g. the STS global
+# endpoint's token version); ``value`` is JSON, read and written by the module that owns ``name``.
+account_settings = Table(
+    "account_settings",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 # The primary key makes an alias unique across every account, as AWS's are.
 account_aliases = Table(
     "account_aliases",
