@@ -65,6 +65,20 @@ def test_create_user_with_boundary(iam: Any) -> None:
     assert boundary_of(user) == AWS_MANAGED
 
 
+def test_listings_leave_the_boundary_out(iam: Any) -> None:
+    """ListUsers and ListRoles return AWS's subset of attributes: no PermissionsBoundary, no Tags."""
+    tags = [{"Key": "k", "Value": "v"}]
+    iam.create_user(UserName="bob", PermissionsBoundary=AWS_MANAGED, Tags=tags)
+    iam.create_role(
+        RoleName="app", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=AWS_MANAGED, Tags=tags
+    )
+    (user,) = iam.list_users()["Users"]
+    (role,) = iam.list_roles()["Roles"]
+    for entity in (user, role):
+        assert "PermissionsBoundary" not in entity and "Tags" not in entity
+    assert boundary_of(iam.get_user(UserName="bob")["User"]) == AWS_MANAGED
+
+
 @pytest.mark.parametrize("policy_arn", NOT_ATTACHABLE)
 @pytest.mark.parametrize("target", ["create_user", "put_user", "create_role", "put_role"])
 def test_boundary_must_be_an_attachable_policy(iam: Any, target: str, policy_arn: str) -> None:

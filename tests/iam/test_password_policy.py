@@ -14,7 +14,7 @@ from credo.iam.password_policy import PasswordPolicy, check_password_rules
 from tests.conftest import NO_RETRIES, REGION, Server, error_of
 from tests.iam.test_login_profiles import grant
 
-NO_POLICY = "The Password Policy with domain name ACCOUNT cannot be found."
+NO_POLICY = "The account policy with name PasswordPolicy cannot be found."
 
 
 def strict_policy(**overrides: Any) -> PasswordPolicy:

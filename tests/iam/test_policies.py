@@ -39,9 +39,27 @@ def test_create_policy_answers_the_policy(iam: Any) -> None:
     assert (policy["AttachmentCount"], policy["PermissionsBoundaryUsageCount"]) == (0, 0)
     assert policy["IsAttachable"] is True
     assert policy["Tags"] == [{"Key": "env", "Value": "dev"}]
+    assert "Description" not in policy  # AWS's CreatePolicy answer leaves it out
     fetched = iam.get_policy(PolicyArn=policy["Arn"])["Policy"]
     assert fetched["Description"] == "reads"
     assert fetched["CreateDate"] == policy["CreateDate"] == fetched["UpdateDate"]
+
+
+@pytest.mark.parametrize(
+    "policy_arn", [pytest.param(None, id="customer managed"), pytest.param(READ_ONLY, id="AWS managed")]
+)
+def test_get_policy_always_carries_tags_and_list_policies_never(iam: Any, policy_arn: str | None) -> None:
+    """GetPolicy answers Tags even when empty; ListPolicies carries neither Tags nor Description."""
+    if policy_arn is None:
+        policy_arn = iam.create_policy(PolicyName="Plain", PolicyDocument=document(), Description="d")[
+            "Policy"
+        ]["Arn"]
+        iam.create_policy(
+            PolicyName="Tagged", PolicyDocument=document(), Description="d", Tags=[{"Key": "k", "Value": "v"}]
+        )
+    assert iam.get_policy(PolicyArn=policy_arn)["Policy"]["Tags"] == []
+    listed = iam.list_policies(Scope="All")["Policies"]
+    assert listed and not any("Tags" in p or "Description" in p for p in listed)
 
 
 def test_document_round_trips_exactly(iam: Any) -> None:

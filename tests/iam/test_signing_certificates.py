@@ -129,7 +129,7 @@ def test_at_most_two_certificates(iam: Any) -> None:
         iam.upload_signing_certificate(UserName="erin", CertificateBody=certificate(f"erin-{n}"))
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         iam.upload_signing_certificate(UserName="erin", CertificateBody=certificate("erin-2"))
-    assert error_of(caught) == ("LimitExceeded", "Cannot exceed quota for SigningCertificatesPerUser: 2")
+    assert error_of(caught) == ("LimitExceeded", "Cannot exceed quota for CertificatesPerUser: 2")
 
 
 def test_list_paginates(iam: Any) -> None:

@@ -205,3 +205,45 @@ def test_invalid_marker_is_invalid_input(iam: Any) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as exc:
         iam.list_user_tags(UserName="u", Marker="bm90LWEtbWFya2Vy")
     assert error_of(exc) == ("InvalidInput", "Invalid Marker.")
+
+
+UNTAG_CALLS = {
+    "user": lambda iam, keys: iam.untag_user(UserName="ghost", TagKeys=keys),
+    "role": lambda iam, keys: iam.untag_role(RoleName="ghost", TagKeys=keys),
+    "instance_profile": lambda iam, keys: iam.untag_instance_profile(
+        InstanceProfileName="ghost", TagKeys=keys
+    ),
+    "policy": lambda iam, keys: iam.untag_policy(
+        PolicyArn="arn:aws:iam::123456789012:policy/ghost", TagKeys=keys
+    ),
+    "mfa_device": lambda iam, keys: iam.untag_mfa_device(
+        SerialNumber="arn:aws:iam::123456789012:mfa/ghost", TagKeys=keys
+    ),
+    "server_certificate": lambda iam, keys: iam.untag_server_certificate(
+        ServerCertificateName="ghost", TagKeys=keys
+    ),
+}
+
+
+@pytest.mark.parametrize("noun", list(UNTAG_CALLS))
+def test_every_untag_call_checks_tag_keys_first(raw_iam: Any, noun: str) -> None:
+    """Each Untag… call refuses a key outside AWS's pattern, before looking the entity up."""
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        UNTAG_CALLS[noun](raw_iam, ["ok", "bad<key"])
+    assert error_of(exc) == (
+        "ValidationError",
+        "1 validation error detected: Value 'bad<key' at 'tagKeys.2.member' failed to satisfy constraint: "
+        r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+",
+    )
+
+
+def test_too_many_tag_keys_quotes_the_list(raw_iam: Any) -> None:
+    """Over 50 keys in one Untag… call: AWS quotes the list in its length message."""
+    keys = [f"k{i}" for i in range(51)]
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        raw_iam.untag_role(RoleName="ghost", TagKeys=keys)
+    assert error_of(exc) == (
+        "ValidationError",
+        f"1 validation error detected: Value '[{', '.join(keys)}]' at 'tagKeys' failed to satisfy "
+        "constraint: Member must have length less than or equal to 50",
+    )

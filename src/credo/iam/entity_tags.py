@@ -49,6 +49,7 @@ def _tag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
 
 def _untag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
     def untag(call: Call) -> Result:
+        entity_tags.validate_tag_keys(call.params["TagKeys"])
         with call.services.store.write() as conn:
             row = kind.find(conn, call.principal.account_id, call.params[kind.name_param])
             entity_tags.remove_tags(conn, row["id"], call.params["TagKeys"])

@@ -268,6 +268,7 @@ def tag_mfa_device(call: Call) -> Result:
 
 
 def untag_mfa_device(call: Call) -> Result:
+    entity_tags.validate_tag_keys(call.params["TagKeys"])
     with call.services.store.write() as conn:
         device = find_device(conn, call.principal.account_id, call.params["SerialNumber"])
         entity_tags.remove_tags(conn, device["id"], call.params["TagKeys"])

@@ -27,7 +27,7 @@ UPDATE_MINIMUM_LENGTH = 6
 # The most PasswordReusePrevention allows; older history is of no use.
 MAX_HISTORY = 24
 
-_NO_POLICY = "The Password Policy with domain name {} cannot be found."
+_NO_POLICY = "The account policy with name PasswordPolicy cannot be found."
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ def get_account_password_policy(call: Call) -> Result:
     with call.services.store.read() as conn:
         policy = load_policy(conn, call.principal.account_id)
     if policy is None:
-        raise NoSuchEntity(_NO_POLICY.format("ACCOUNT"))
+        raise NoSuchEntity(_NO_POLICY)
     return {"PasswordPolicy": policy.describe()}
 
 
@@ -201,7 +201,7 @@ def delete_account_password_policy(call: Call) -> Result:
             delete(password_policies).where(password_policies.c.account_id == account_id)
         ).rowcount
     if not removed:
-        raise NoSuchEntity(_NO_POLICY.format("ACCOUNT"))
+        raise NoSuchEntity(_NO_POLICY)
     return {}
 
 

@@ -246,7 +246,10 @@ def describe(
     detailed: bool = True,
     tag_list: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The ``Policy`` shape; ``detailed`` adds what ListPolicies leaves out (description, tags)."""
+    """The ``Policy`` shape; ``detailed`` adds what ListPolicies leaves out (description, tags).
+
+    ``tag_list`` is written when given, even empty: GetPolicy answers ``Tags: []``.
+    """
     described: dict[str, Any] = {
         "PolicyName": policy.name,
         "PolicyId": policy.policy_id,
@@ -261,7 +264,7 @@ def describe(
     }
     if detailed and policy.description:
         described["Description"] = policy.description
-    if detailed and tag_list:
+    if detailed and tag_list is not None:
         described["Tags"] = tag_list
     return described
 
@@ -310,7 +313,10 @@ def create_policy(call: Call) -> Result:
         row = (
             conn.execute(select(managed_policies).where(managed_policies.c.id == policy_id)).mappings().one()
         )
-        return {"Policy": describe(from_row(row), 0, 0, tag_list=entity_tags.read_tags(conn, policy_id))}
+        created = describe(from_row(row), 0, 0, tag_list=entity_tags.read_tags(conn, policy_id) or None)
+    # AWS's CreatePolicy answer leaves the description out; GetPolicy carries it.
+    created.pop("Description", None)
+    return {"Policy": created}
 
 
 def get_policy(call: Call) -> Result:
@@ -322,7 +328,7 @@ def get_policy(call: Call) -> Result:
             raise not_found(policy_arn)
         attachments = attachment_counts(conn, account_id, policy.arn).get(policy.arn, 0)
         boundaries = boundary_counts(conn, account_id, policy.arn).get(policy.arn, 0)
-        tag_list = None if policy.is_aws else entity_tags.read_tags(conn, policy.policy_id)
+        tag_list = [] if policy.is_aws else entity_tags.read_tags(conn, policy.policy_id)
     return {"Policy": describe(policy, attachments, boundaries, tag_list=tag_list)}
 
 
@@ -404,6 +410,7 @@ def tag_policy(call: Call) -> Result:
 
 
 def untag_policy(call: Call) -> Result:
+    entity_tags.validate_tag_keys(call.params["TagKeys"])
     with call.services.store.write() as conn:
         row = find_local_for_change(conn, call, call.params["PolicyArn"])
         entity_tags.remove_tags(conn, row["id"], call.params["TagKeys"])

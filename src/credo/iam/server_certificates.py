@@ -234,6 +234,7 @@ def tag_server_certificate(call: Call) -> Result:
 
 
 def untag_server_certificate(call: Call) -> Result:
+    entity_tags.validate_tag_keys(call.params["TagKeys"])
     with call.services.store.write() as conn:
         row = find_server_certificate(conn, call.principal.account_id, call.params["ServerCertificateName"])
         entity_tags.remove_tags(conn, row["id"], call.params["TagKeys"])

@@ -115,9 +115,7 @@ def upload_signing_certificate(call: Call) -> Result:
             select(func.count()).select_from(signing_certificates).where(_owner_filter(account_id, user_id))
         ).scalar_one()
         if count >= MAX_CERTIFICATES_PER_USER:
-            raise LimitExceeded(
-                f"Cannot exceed quota for SigningCertificatesPerUser: {MAX_CERTIFICATES_PER_USER}"
-            )
+            raise LimitExceeded(f"Cannot exceed quota for CertificatesPerUser: {MAX_CERTIFICATES_PER_USER}")
         new_id = certificate_id()
         conn.execute(
             insert(signing_certificates).values(

@@ -83,6 +83,16 @@ def put_tags(conn: Connection, entity_id: str, new: Sequence[Mapping[str, Any]])
             position += 1
 
 
+def validate_tag_keys(keys: Sequence[str]) -> None:
+    """Raise as AWS does for an Untag… key outside the model's pattern (which ``re`` cannot check)."""
+    for index, key in enumerate(keys, start=1):
+        if not _tag_text_ok(key):
+            raise ValidationError(
+                f"1 validation error detected: Value '{key}' at 'tagKeys.{index}.member' "
+                f"failed to satisfy constraint: Member must satisfy regular expression pattern: {KEY_PATTERN}"
+            )
+
+
 def remove_tags(conn: Connection, entity_id: str, keys: Sequence[str]) -> None:
     if keys:
         conn.execute(

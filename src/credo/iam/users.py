@@ -63,8 +63,11 @@ def user_arn(row: RowMapping) -> str:
     return arn.iam_arn(row["account_id"], "user", row["path"], row["name"])
 
 
-def describe_user(row: RowMapping, tag_list: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """The ``User`` shape of the IAM model."""
+def describe_user(
+    row: RowMapping, tag_list: list[dict[str, str]] | None = None, *, full: bool = True
+) -> dict[str, Any]:
+    """The ``User`` shape of the IAM model; without ``full``, what ListUsers carries (AWS's
+    listing leaves out PermissionsBoundary and Tags)."""
     user: dict[str, Any] = {
         "Path": row["path"],
         "UserName": row["name"],
@@ -74,7 +77,7 @@ def describe_user(row: RowMapping, tag_list: list[dict[str, str]] | None = None)
     }
     if row["password_last_used"] is not None:
         user["PasswordLastUsed"] = row["password_last_used"]
-    if row["permissions_boundary_arn"]:
+    if full and row["permissions_boundary_arn"]:
         user["PermissionsBoundary"] = {
             "PermissionsBoundaryType": "Policy",
             "PermissionsBoundaryArn": row["permissions_boundary_arn"],
@@ -143,7 +146,7 @@ def list_users(call: Call) -> Result:
     with call.services.store.read() as conn:
         rows = conn.execute(query).mappings().all()
     result = page(rows, params.get("MaxItems"), lambda row: row["name_lower"], "Users")
-    result["Users"] = [describe_user(row) for row in result["Users"]]
+    result["Users"] = [describe_user(row, full=False) for row in result["Users"]]
     return result
 
 

@@ -186,14 +186,22 @@ def _check_string(shape: Shape, value: str, path: str, problems: _Problems) -> N
         problems.add(value, path, f"Member must satisfy regular expression pattern: {pattern}")
 
 
+def _shown(value: Any) -> str | None:
+    """A value as AWS's validator quotes it: strings as they are, lists of strings as
+    ``[a, b]`` (Java's list text), anything else as null."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return "[" + ", ".join(value) + "]"
+    return None
+
+
 def _check_length(shape: Shape, value: Any, length: int, path: str, problems: _Problems) -> None:
     meta = shape.metadata
     if "min" in meta and length < meta["min"]:
-        shown = value if isinstance(value, str) else None
-        problems.add(shown, path, f"Member must have length greater than or equal to {meta['min']}")
+        problems.add(_shown(value), path, f"Member must have length greater than or equal to {meta['min']}")
     elif "max" in meta and length > meta["max"]:
-        shown = value if isinstance(value, str) else None
-        problems.add(shown, path, f"Member must have length less than or equal to {meta['max']}")
+        problems.add(_shown(value), path, f"Member must have length less than or equal to {meta['max']}")
 
 
 def _check_range(shape: Shape, value: int, path: str, problems: _Problems) -> None:
