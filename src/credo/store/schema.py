@@ -128,6 +128,65 @@ instance_profile_roles = Table(
 )
 Index("ix_instance_profile_roles_role", instance_profile_roles.c.role_id)
 
+# Roles that belong to an AWS service (CreateServiceLinkedRole): only that service may change
+# them, so the role's own operations check this table before they change anything.
+service_linked_roles = Table(
+    "service_linked_roles",
+    metadata,
+    Column("role_id", String(32), ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # The service principal, e.g. elasticbeanstalk.amazonaws.com.
+    Column("service_name", String(128), nullable=False),
+)
+
+# DeleteServiceLinkedRole's tasks, which GetServiceLinkedRoleDeletionStatus reports on.
+service_linked_role_deletions = Table(
+    "service_linked_role_deletions",
+    metadata,
+    # task/aws-service-role/<service principal>/<role name>/<uuid>, as AWS spells it.
+    Column("id", String(300), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    # DeletionTaskFailureReasonType as JSON, for a task that failed.
+    Column("reason", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_service_linked_role_deletions_account", service_linked_role_deletions.c.account_id)
+
+# When each user or role last tried to use a service (and, for IAM, each action; ``action_name``
+# is "" for the service as a whole). Written in batches by ``auth/key_usage.py``, read by the
+# service last accessed reports. No foreign key on the entity: users and roles both plug in.
+service_last_accessed = Table(
+    "service_last_accessed",
+    metadata,
+    Column("entity_id", String(32), primary_key=True),
+    Column("service_namespace", String(64), primary_key=True),
+    Column("action_name", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("last_authenticated_at", DateTime(timezone=True), nullable=False),
+    Column("region", String(64), nullable=False),
+)
+
+# GenerateServiceLastAccessedDetails jobs: the report is computed when the job is made and kept
+# as JSON, so later reads page through one consistent snapshot.
+service_last_accessed_jobs = Table(
+    "service_last_accessed_jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # AWS answers a job only to the user or role session that generated it.
+    Column("requester_arn", String(2048), nullable=False),
+    Column("granularity", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=False),
+    Column("report", Text, nullable=False),
+)
+Index(
+    "ix_service_last_accessed_jobs_account",
+    service_last_accessed_jobs.c.account_id,
+    service_last_accessed_jobs.c.created_at,
+)
+
 # --- login profiles, password policy, account aliases, credential reports ---
 
 login_profiles = Table(
