@@ -2,7 +2,12 @@
 
 Validation follows the service model (required members, lengths, ranges, patterns, enums) and
 words its messages as AWS does: ``1 validation error detected: Value 'x' at 'userName' failed to
-satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+``.
+satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+``. A value the
+model marks ``sensitive`` (passwords, private keys) is never quoted: ``Value at 'password' …``.
+
+Decoding costs time in proportion to the request's size: the parameter names are grouped by
+prefix once (``_Names``), so finding a list's members or a structure's presence is a look-up,
+not a scan of every parameter; indexes are ASCII digits of bounded length.
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 from credo.errors import ValidationError
 
 _MAX_LIST = 1000
+# More parameters than any IAM or STS request needs (the largest, Simulate*Policy with long
+# lists, stays in the low thousands); a request beyond it is refused before it is decoded.
+MAX_PARAMETERS = 10_000
+# Names are grouped this many dotted components deep: deeper than any member of the models.
+_MAX_DEPTH = 8
+# An index is 1-6 ASCII digits (lists hold at most 1,000 members; maps far fewer).
+_INDEX = re.compile(r"[0-9]{1,6}\Z")
 
 
 def _camel(name: str) -> str:
@@ -36,10 +48,20 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 
 class _Problems:
-    def __init__(self) -> None:
-        self.items: list[str] = []
+    """The validation problems found so far; ``redacted()`` records into the same list without
+    quoting values (for ``sensitive`` shapes: passwords, private keys — AWS leaves them out too)."""
+
+    def __init__(self, items: list[str] | None = None, *, redact: bool = False) -> None:
+        self.items: list[str] = [] if items is None else items
+        self.redact = redact
+
+    def redacted(self) -> _Problems:
+        return _Problems(self.items, redact=True)
 
     def add(self, value: Any, path: str, constraint: str) -> None:
+        if self.redact:
+            self.items.append(f"Value at '{path}' failed to satisfy constraint: {constraint}")
+            return
         shown = "null" if value is None else f"'{value}'"
         self.items.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
 
@@ -51,22 +73,65 @@ class _Problems:
         raise ValidationError(f"{count} validation {noun} detected: " + "; ".join(self.items))
 
 
+class _Names:
+    """The request's parameter names grouped by prefix: ``children("Tags.member")`` is the set of
+    components that follow it (``{"1", "2"}``). Built on first need, in one pass."""
+
+    __slots__ = ("_children", "_params")
+
+    def __init__(self, params: Mapping[str, str]) -> None:
+        self._params = params
+        self._children: dict[str, set[str]] | None = None
+
+    def children(self, prefix: str) -> set[str]:
+        grouped = self._children
+        if grouped is None:
+            grouped = self._children = {}
+            for name in self._params:
+                if "." not in name:
+                    continue
+                parts = name.split(".", _MAX_DEPTH)
+                head = parts[0]
+                for part in parts[1:]:
+                    grouped.setdefault(head, set()).add(part)
+                    head = f"{head}.{part}"
+        return grouped.get(prefix, _NONE)
+
+
+_NONE: set[str] = set()
+
+
 def decode(shape: StructureShape | None, params: Mapping[str, str]) -> dict[str, Any]:
     """The request's members as Python values; raises ``ValidationError`` on any problem."""
     if shape is None or not shape.members:
         return {}
+    if len(params) > MAX_PARAMETERS:
+        raise ValidationError(
+            f"1 validation error detected: the request has {len(params)} parameters; "
+            f"at most {MAX_PARAMETERS} are accepted"
+        )
     problems = _Problems()
-    result = _structure(shape, params, "", "", problems)
+    result = _structure(shape, _Request(params, _Names(params)), "", "", problems)
     problems.raise_if_any()
     return result
 
 
+class _Request:
+    """The parameters and their grouped names, passed down the decoders together."""
+
+    __slots__ = ("names", "params")
+
+    def __init__(self, params: Mapping[str, str], names: _Names) -> None:
+        self.params = params
+        self.names = names
+
+
 def _structure(
-    shape: StructureShape, params: Mapping[str, str], prefix: str, path: str, problems: _Problems
+    shape: StructureShape, request: _Request, prefix: str, path: str, problems: _Problems
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, wire, camel, member in _fields(shape):
-        value = _value(member, params, prefix + wire, f"{path}.{camel}" if path else camel, problems)
+        value = _value(member, request, prefix + wire, f"{path}.{camel}" if path else camel, problems)
         if value is not None:
             out[name] = value
     for name in shape.required_members:
@@ -84,61 +149,74 @@ def _fields(shape: StructureShape) -> tuple[tuple[str, str, str, Shape], ...]:
     )
 
 
-def _value(shape: Shape, params: Mapping[str, str], key: str, path: str, problems: _Problems) -> Any:
+def _value(shape: Shape, request: _Request, key: str, path: str, problems: _Problems) -> Any:
     if isinstance(shape, StructureShape):
-        if not any(k.startswith(key + ".") for k in params):
+        if not request.names.children(key):
             return None
-        return _structure(shape, params, key + ".", path, problems)
+        return _structure(shape, request, key + ".", path, problems)
     if isinstance(shape, ListShape):
-        return _list(shape, params, key, path, problems)
+        return _list(shape, request, key, path, problems)
     if isinstance(shape, MapShape):
-        return _map(shape, params, key, path, problems)
-    raw = params.get(key)
+        return _map(shape, request, key, path, problems)
+    raw = request.params.get(key)
     if raw is None:
         return None
     return _scalar(shape, raw, path, problems)
 
 
-def _list(shape: ListShape, params: Mapping[str, str], key: str, path: str, problems: _Problems) -> Any:
+def _indexes(request: _Request, base: str, path: str, problems: _Problems) -> list[int]:
+    """The member indexes under ``base`` in order; one that is not 1-6 ASCII digits is a problem."""
+    indexes: list[int] = []
+    for head in request.names.children(base):
+        if _INDEX.match(head):
+            indexes.append(int(head))
+        else:
+            shown = head if len(head) <= 20 else head[:20] + "…"
+            problems.add(shown, path, "Member index must be a number from 1 to 999999")
+            return []
+    indexes.sort()
+    return indexes
+
+
+def _list(shape: ListShape, request: _Request, key: str, path: str, problems: _Problems) -> Any:
     member_name = shape.member.serialization.get("name", "member")
-    base = f"{key}.{member_name}."
-    indexes: set[int] = set()
-    for k in params:
-        if k.startswith(base):
-            head = k[len(base) :].split(".", 1)[0]
-            if head.isdigit():
-                indexes.add(int(head))
+    base = f"{key}.{member_name}"
+    indexes = _indexes(request, base, path, problems)
     if not indexes:
         # ``Name=`` with an empty value is how the Query protocol says "an empty list".
-        return [] if params.get(key) == "" else None
+        return [] if request.params.get(key) == "" else None
+    if len(indexes) > _MAX_LIST:
+        problems.add(None, path, f"Member must have length less than or equal to {_MAX_LIST}")
+        return None
     items = []
-    for index in sorted(indexes)[:_MAX_LIST]:
-        item = _value(shape.member, params, f"{base}{index}", f"{path}.{index}.member", problems)
+    for index in indexes:
+        item = _value(shape.member, request, f"{base}.{index}", f"{path}.{index}.member", problems)
         if item is not None:
             items.append(item)
     _check_length(shape, items, len(items), path, problems)
     return items
 
 
-def _map(shape: MapShape, params: Mapping[str, str], key: str, path: str, problems: _Problems) -> Any:
-    base = f"{key}.entry."
-    indexes = {
-        int(k[len(base) :].split(".", 1)[0])
-        for k in params
-        if k.startswith(base) and k[len(base) :].split(".", 1)[0].isdigit()
-    }
+def _map(shape: MapShape, request: _Request, key: str, path: str, problems: _Problems) -> Any:
+    base = f"{key}.entry"
+    indexes = _indexes(request, base, path, problems)
     if not indexes:
         return None
+    if len(indexes) > _MAX_LIST:
+        problems.add(None, path, f"Member must have length less than or equal to {_MAX_LIST}")
+        return None
     out: dict[str, Any] = {}
-    for index in sorted(indexes):
-        k = _value(shape.key, params, f"{base}{index}.key", f"{path}.{index}.key", problems)
-        v = _value(shape.value, params, f"{base}{index}.value", f"{path}.{index}.value", problems)
+    for index in indexes:
+        k = _value(shape.key, request, f"{base}.{index}.key", f"{path}.{index}.key", problems)
+        v = _value(shape.value, request, f"{base}.{index}.value", f"{path}.{index}.value", problems)
         if k is not None:
             out[k] = v
     return out
 
 
 def _scalar(shape: Shape, raw: str, path: str, problems: _Problems) -> Any:
+    if shape.metadata.get("sensitive"):
+        problems = problems.redacted()
     kind = shape.type_name
     if kind == "string":
         _check_string(shape, raw, path, problems)
