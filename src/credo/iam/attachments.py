@@ -1,7 +1,8 @@
 """Managed policies attached to users, groups and roles; and which entities use a policy.
 
 At most ten managed policies per entity. Policies for service-linked roles (path
-``/aws-service-role/``) are AWS's to attach, not the account's.
+``/aws-service-role/``) are AWS's to attach, not the account's; and a service-linked role's
+policies are AWS's to change.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from credo.errors import LimitExceeded, NoSuchEntity, PolicyNotAttachable
 from credo.iam.paging import decode_marker, limit_of, page
 from credo.iam.policies import check_arn, not_found, resolve
 from credo.iam.policy_holders import GROUP, MAX_ATTACHED_POLICIES, ROLE, USER, Holder
+from credo.iam.protected_roles import require_modifiable
 from credo.store.schema import groups, policy_attachments, roles, users
 
 _SERVICE_ROLE_TARGET = {"user": "User", "group": "Group", "role": "Customer Role"}
@@ -26,6 +28,8 @@ def _attach(holder: Holder) -> Handler:
         policy_arn: str = call.params["PolicyArn"]
         with call.services.store.write() as conn:
             entity = holder.find(conn, account_id, call.params[holder.name_param])
+            if holder is ROLE:
+                require_modifiable(conn, entity)
             policy = resolve(conn, account_id, policy_arn)
             if policy is None:
                 raise NoSuchEntity(f"Policy {policy_arn} does not exist or is not attachable.")
@@ -64,6 +68,8 @@ def _detach(holder: Holder) -> Handler:
         check_arn(policy_arn)
         with call.services.store.write() as conn:
             entity = holder.find(conn, call.principal.account_id, call.params[holder.name_param])
+            if holder is ROLE:
+                require_modifiable(conn, entity)
             removed = conn.execute(
                 delete(policy_attachments).where(
                     policy_attachments.c.entity_id == entity["id"],
@@ -155,7 +161,7 @@ def list_entities_for_policy(call: Call) -> Result:
             if params.get("PathPrefix"):
                 query = query.where(table.c.path.startswith(params["PathPrefix"], autoescape=True))
             for row in conn.execute(query.order_by(table.c.name_lower)).mappings():
-                sort_key = f"{kind}\x00{row['name_lower']}"
+                sort_key = f"{kind} {row['name_lower']}"
                 if after is None or sort_key > after:
                     found.append((sort_key, kind, {f"{label}Name": row["name"], f"{label}Id": row["id"]}))
     found.sort(key=lambda item: item[0])

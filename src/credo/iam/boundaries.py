@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Table, select, update
 from credo.call import Call, Operation, Result
 from credo.errors import NoSuchEntity
 from credo.iam import policies as managed_policies
+from credo.iam.protected_roles import linked_service, protected_role_error
 from credo.store.schema import roles, users
 
 
@@ -41,11 +42,16 @@ def describe_boundary(policy_arn: str | None) -> dict[str, str] | None:
 
 def _entity_id(conn: Connection, table: Table, kind: str, account_id: str, name: str) -> str:
     row = conn.execute(
-        select(table.c.id).where(table.c.account_id == account_id, table.c.name_lower == name.lower())
+        select(table.c.id, table.c.name).where(
+            table.c.account_id == account_id, table.c.name_lower == name.lower()
+        )
     ).first()
     if row is None:
         raise NoSuchEntity(f"The {kind} with name {name} cannot be found.")
-    return str(row[0])
+    if table is roles and linked_service(conn, str(row.id)) is not None:
+        # A service-linked role's boundary is AWS's to set, like the rest of its permissions.
+        raise protected_role_error(str(row.name))
+    return str(row.id)
 
 
 def _set_boundary(call: Call, table: Table, kind: str, name: str, policy_arn: str | None) -> None:

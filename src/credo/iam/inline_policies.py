@@ -13,6 +13,7 @@ from credo.errors import LimitExceeded, NoSuchEntity
 from credo.iam.paging import decode_marker, limit_of, page
 from credo.iam.policies import encode_document, policy_size
 from credo.iam.policy_holders import GROUP, ROLE, USER, Holder
+from credo.iam.protected_roles import require_modifiable
 from credo.policy import parse_policy
 from credo.store.schema import inline_policies
 
@@ -40,6 +41,8 @@ def _put(holder: Holder) -> Handler:
         account_id = call.principal.account_id
         with call.services.store.write() as conn:
             entity = holder.find(conn, account_id, params[holder.name_param])
+            if holder is ROLE:
+                require_modifiable(conn, entity)
             others = conn.execute(
                 select(func.coalesce(func.sum(inline_policies.c.size), 0)).where(
                     inline_policies.c.entity_id == entity["id"], inline_policies.c.name_lower != name.lower()
@@ -111,6 +114,8 @@ def _delete(holder: Holder) -> Handler:
     def delete_policy(call: Call) -> Result:
         with call.services.store.write() as conn:
             entity = holder.find(conn, call.principal.account_id, call.params[holder.name_param])
+            if holder is ROLE:
+                require_modifiable(conn, entity)
             row = _find_policy(conn, holder, entity["id"], call.params["PolicyName"])
             conn.execute(
                 delete(inline_policies).where(

@@ -14,6 +14,7 @@ from credo.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoS
 from credo.iam import tags as entity_tags
 from credo.iam.boundaries import describe_boundary, require_attachable
 from credo.iam.paging import decode_marker, limit_of, page
+from credo.iam.protected_roles import require_modifiable
 from credo.policy import parse_policy
 from credo.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
@@ -168,9 +169,12 @@ def list_roles(call: Call) -> Result:
     return result
 
 
-def _update_role(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
+def _update_role(call: Call, changes: dict[str, Any], *, protected: bool = True) -> dict[str, Any]:
+    """Apply ``changes``; ``protected``: refuse them for a service-linked role, as AWS does."""
     with call.services.store.write() as conn:
         row = find_role(conn, call.principal.account_id, call.params["RoleName"])
+        if protected:
+            require_modifiable(conn, row)
         if changes:
             conn.execute(update(roles).where(roles.c.id == row["id"]).values(**changes))
         return _read_role(conn, row["id"])
@@ -183,12 +187,14 @@ def update_role(call: Call) -> Result:
         changes["description"] = params["Description"] or None
     if params.get("MaxSessionDuration") is not None:
         changes["max_session_duration"] = params["MaxSessionDuration"]
-    _update_role(call, changes)
+    # A service-linked role's description is the one thing the account may edit.
+    _update_role(call, changes, protected="max_session_duration" in changes)
     return {}
 
 
 def update_role_description(call: Call) -> Result:
-    return {"Role": _update_role(call, {"description": call.params["Description"] or None})}
+    changes = {"description": call.params["Description"] or None}
+    return {"Role": _update_role(call, changes, protected=False)}
 
 
 def update_assume_role_policy(call: Call) -> Result:
@@ -201,6 +207,7 @@ def update_assume_role_policy(call: Call) -> Result:
 def delete_role(call: Call) -> Result:
     with call.services.store.write() as conn:
         row = find_role(conn, call.principal.account_id, call.params["RoleName"])
+        require_modifiable(conn, row)
         for column, message in DEPENDENTS:
             if conn.execute(select(exists().where(column == row["id"]))).scalar():
                 raise DeleteConflict(message)

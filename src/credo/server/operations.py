@@ -34,6 +34,7 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.signing_certificates",
         "credo.iam.service_credentials",
         "credo.iam.server_certificates",
+        "credo.iam.service_linked_roles",
     ],
     "sts": [
         "credo.sts.identity",
