@@ -19,7 +19,7 @@ from credo.iam import policy_catalog
 from credo.iam import tags as entity_tags
 from credo.iam.groups import describe_group
 from credo.iam.instance_profiles import describe_instance_profile
-from credo.iam.paging import DEFAULT_MAX_ITEMS, decode_marker, encode_marker
+from credo.iam.paging import DEFAULT_MAX_ITEMS, decode_marker, decode_position, encode_marker
 from credo.iam.policies import (
     attachment_counts,
     boundary_counts,
@@ -165,10 +165,11 @@ def _parse_marker(marker: str | None) -> tuple[int, str | None]:
     decoded = decode_marker(marker)
     if decoded is None:
         return 0, None
-    kind, _, key = decoded.partition("\x00")
-    if not kind.isdigit() or int(kind) >= len(KINDS):
+    kind_text, _, key = decoded.partition(" ")
+    kind = decode_position(kind_text) or 0
+    if kind >= len(KINDS):
         raise InvalidInput("Invalid Marker.")
-    return int(kind), key
+    return kind, key
 
 
 def get_account_authorization_details(call: Call) -> Result:
@@ -195,7 +196,7 @@ def get_account_authorization_details(call: Call) -> Result:
     result["IsTruncated"] = len(items) > limit
     if len(items) > limit:
         index, key, _build = shown[-1]
-        result["Marker"] = encode_marker(f"{index}\x00{key}")
+        result["Marker"] = encode_marker(f"{index} {key}")
     return result
 
 

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select
 
 from credo.call import Call, Operation, Result
-from credo.errors import InvalidInput
 from credo.iam import tags as entity_tags
 from credo.iam.instance_profiles import find_instance_profile
-from credo.iam.paging import DEFAULT_MAX_ITEMS, decode_marker, encode_marker
+from credo.iam.paging import DEFAULT_MAX_ITEMS, decode_marker, decode_position, encode_marker
 from credo.iam.roles import find_role
 from credo.iam.users import find_user
 from credo.store.schema import tags
@@ -68,9 +67,7 @@ def _after(marker: str | None) -> tuple[int, str] | None:
     if decoded is None:
         return None
     position, _, key_lower = decoded.partition("/")
-    if not position.isdigit():
-        raise InvalidInput("Invalid Marker.")
-    return int(position), key_lower
+    return decode_position(position) or 0, key_lower
 
 
 def _list_entity_tags(kind: TaggedKind) -> Callable[[Call], Result]:

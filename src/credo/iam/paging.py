@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -15,16 +16,35 @@ from credo.errors import InvalidInput
 
 T = TypeVar("T")
 DEFAULT_MAX_ITEMS = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_POSITION = re.compile(r"[0-9]{1,9}")
 
 
 def decode_marker(marker: str | None) -> str | None:
-    """The sort key after which the next page starts."""
+    """The sort key after which the next page starts.
+
+    A marker credo issues holds no control character; one that decodes to any (``AAAA`` is
+    three NULs, which PostgreSQL cannot even compare) is refused before it reaches a query.
+    """
     if marker is None:
         return None
     try:
-        return base64.urlsafe_b64decode(marker.encode() + b"=" * (-len(marker) % 4)).decode()
+        padded = marker.encode() + b"=" * (-len(marker) % 4)
+        decoded = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidInput("Invalid Marker.") from None
+    if not decoded or _CONTROL.search(decoded):
+        raise InvalidInput("Invalid Marker.")
+    return decoded
+
+
+def decode_position(text: str | None) -> int | None:
+    """A number kept in (part of) a marker: a few ASCII digits, or the marker is refused."""
+    if text is None:
+        return None
+    if not _POSITION.fullmatch(text):
+        raise InvalidInput("Invalid Marker.")
+    return int(text)
 
 
 def encode_marker(sort_key: str) -> str:

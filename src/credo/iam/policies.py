@@ -27,7 +27,7 @@ from credo.errors import (
 )
 from credo.iam import policy_catalog
 from credo.iam import tags as entity_tags
-from credo.iam.paging import decode_marker, page
+from credo.iam.paging import decode_marker, decode_position, page
 from credo.policy import parse_policy
 from credo.store.schema import managed_policies, policy_attachments, policy_versions, roles, users
 
@@ -50,7 +50,7 @@ def encode_document(document: str) -> str:
 def validate_managed_document(document: str) -> None:
     if policy_size(document) > MAX_MANAGED_POLICY_SIZE:
         raise LimitExceeded(f"Cannot exceed quota for PolicySize: {MAX_MANAGED_POLICY_SIZE}")
-    parse_policy(document, "identity")
+    parse_policy(document, "identity", managed=True)
 
 
 # --- one view of both kinds -----------------------------------------------------------------
@@ -73,7 +73,8 @@ class ManagedPolicy:
 
     @property
     def sort_key(self) -> str:
-        return f"{self.name.lower()}\x00{self.arn}"
+        # A space sorts before every character a policy name may hold, as the end of the name should.
+        return f"{self.name.lower()} {self.arn}"
 
 
 def version_id(number: int) -> str:
@@ -426,10 +427,8 @@ def list_policy_tags(call: Call) -> Result:
             raise not_found(policy_arn)
         tag_list = [] if policy.is_aws else entity_tags.read_tags(conn, policy.policy_id)
     # The marker is the position of the last tag shown; tags keep their first-set order.
-    after = decode_marker(params.get("Marker"))
-    if after is not None and not after.isdigit():
-        raise InvalidInput("Invalid Marker.")
-    start = int(after) + 1 if after is not None else 0
+    after = decode_position(decode_marker(params.get("Marker")))
+    start = after + 1 if after is not None else 0
     numbered = list(enumerate(tag_list))[start:]
     result = page(numbered, params.get("MaxItems"), lambda item: str(item[0]), "Tags")
     result["Tags"] = [tag for _position, tag in result["Tags"]]

@@ -33,7 +33,7 @@ from credo.auth.request_context import ContextValue
 from credo.call import Call, Operation, Result
 from credo.errors import InvalidInput
 from credo.iam import simulation_sources as sources
-from credo.iam.paging import DEFAULT_MAX_ITEMS, decode_marker, encode_marker
+from credo.iam.paging import DEFAULT_MAX_ITEMS, decode_marker, decode_position, encode_marker
 from credo.iam.simulation_context import context_from_entries
 from credo.iam.simulation_sources import Source
 from credo.policy import Decision, MatchedStatement, Policy, Request, context_keys_of, evaluate
@@ -236,10 +236,9 @@ def _simulate(call: Call, sim: Simulation) -> Result:
     _check_resources(resources or [])
     start = 0
     if params.get("Marker") is not None:
-        key = decode_marker(params["Marker"])
-        if key is None or not key.isdigit() or int(key) > len(actions):
+        start = decode_position(decode_marker(params["Marker"])) or 0
+        if start > len(actions):
             raise InvalidInput("Invalid Marker.")
-        start = int(key)
     limit = params.get("MaxItems") or DEFAULT_MAX_ITEMS
     shown = actions[start : start + limit]
     run = _Run(sim)

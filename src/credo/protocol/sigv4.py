@@ -147,6 +147,9 @@ def _missing_parts(fields: Mapping[str, str], amz_date: str | None, date_header:
     return " ".join(problems)
 
 
+_EXPIRES = re.compile(r"[0-9]{1,10}")
+
+
 def _from_query(query: Sequence[tuple[str, str]]) -> Signature:
     params = dict(query)
     if params.get("X-Amz-Algorithm") != ALGORITHM:
@@ -164,7 +167,9 @@ def _from_query(query: Sequence[tuple[str, str]]) -> Signature:
     expires_text = params.get("X-Amz-Expires", "")
     expires: int | None = None
     if expires_text:
-        if not expires_text.isdigit() or not 0 < int(expires_text) <= MAX_PRESIGNED_EXPIRES:
+        # ASCII digits only, and few of them: ``isdigit`` alone lets "²" and 5,000 digits through
+        # to ``int``, which then raises.
+        if not _EXPIRES.fullmatch(expires_text) or not 0 < int(expires_text) <= MAX_PRESIGNED_EXPIRES:
             raise IncompleteSignature(
                 f"X-Amz-Expires must be a positive integer no greater than {MAX_PRESIGNED_EXPIRES}."
             )
