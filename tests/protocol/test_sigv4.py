@@ -246,3 +246,28 @@ def test_the_usual_authorization_form_reads_as_any_other_form(
     read = sigv4.read_signature({**headers, "authorization": usual}, [])
     assert read == sigv4.read_signature({**headers, "authorization": spaced}, [])
     assert (read.access_key_id, read.signed_headers[0], read.signature) == (key, "host", signature.lower())
+
+
+@pytest.mark.parametrize(
+    "expires",
+    [
+        pytest.param("²", id="unicode superscript digit"),
+        pytest.param("٣٠٠", id="arabic-indic digits"),
+        pytest.param("9" * 5000, id="5000 digits"),
+        pytest.param("0", id="zero"),
+        pytest.param("-5", id="negative"),
+        pytest.param("604801", id="over a week"),
+    ],
+)
+def test_bad_presigned_expiry_is_incomplete_signature(expires: str) -> None:
+    """X-Amz-Expires must be 1-604800 in ASCII digits; anything else is IncompleteSignature, never a crash."""
+    query = [
+        ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+        ("X-Amz-Credential", "AKIDEXAMPLE/20240101/us-east-1/iam/aws4_request"),
+        ("X-Amz-Date", "20240101T000000Z"),
+        ("X-Amz-Expires", expires),
+        ("X-Amz-SignedHeaders", "host"),
+        ("X-Amz-Signature", "0" * 64),
+    ]
+    with pytest.raises(IncompleteSignature, match="X-Amz-Expires must be a positive integer"):
+        sigv4.read_signature({}, query)
