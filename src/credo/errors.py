@@ -2,7 +2,7 @@
 
 The tree::
 
-    AwsError                      code, HTTP status, sender/receiver fault, message
+    AwsError                      code, HTTP status, sender/receiver fault, message, detail
     ├── (protocol)   InvalidAction, MissingAction, ValidationError, MissingParameter,
     │                InvalidParameterValue, InvalidParameterCombination, MalformedQueryString
     ├── (signature)  MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId,
@@ -28,11 +28,15 @@ class AwsError(Exception):
     sender_fault: ClassVar[bool] = True
     default_message: ClassVar[str] = ""
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
         self.message = message if message is not None else self.default_message
+        # credo's own explanation (where and why), sent as <Detail> beside AWS's exact Message.
+        self.detail = detail
         super().__init__(self.message)
 
     def __repr__(self) -> str:
+        if self.detail is not None:
+            return f"{type(self).__name__}({self.message!r}, detail={self.detail!r})"
         return f"{type(self).__name__}({self.message!r})"
 
 
@@ -143,6 +147,8 @@ class InvalidInput(AwsError):
 
 
 class MalformedPolicyDocument(AwsError):
+    """AWS's fixed message for the first rule a document breaks; ``detail`` says where and why."""
+
     code = "MalformedPolicyDocument"
 
 

@@ -8,6 +8,7 @@ multivalued context keys" (sets).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 
@@ -480,7 +481,7 @@ def test_variables_are_literal_in_2008_policies() -> None:
     ],
 )
 def test_unknown_condition_operator_is_rejected(operator: str) -> None:
-    """An operator AWS does not define makes the document malformed."""
+    """An operator AWS does not define makes the document malformed ("Syntax errors in policy.")."""
     text = json.dumps(
         {
             "Version": "2012-10-17",
@@ -492,8 +493,10 @@ def test_unknown_condition_operator_is_rejected(operator: str) -> None:
             },
         }
     )
-    with pytest.raises(MalformedPolicyDocument, match="Invalid Condition type"):
+    with pytest.raises(MalformedPolicyDocument) as caught:
         parse_policy(text)
+    assert caught.value.message == "Syntax errors in policy."
+    assert caught.value.detail == f"Statement #1: {operator!r} is not a condition operator."
 
 
 NEGATED_WITH_VARIABLES = [
@@ -515,7 +518,7 @@ NEGATED_WITH_VARIABLES = [
 ]
 
 
-def denied_by(condition: dict[str, object], context: dict[str, object]) -> bool:
+def denied_by(condition: Mapping[str, object], context: Mapping[str, object]) -> bool:
     """Whether an Allow-all plus a Deny with ``condition`` denies iam:GetUser."""
     text = json.dumps(
         {

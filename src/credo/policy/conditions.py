@@ -194,13 +194,16 @@ def compile_condition(operator_name: str, key: str, raw: object, *, variables: b
     """Compile one condition; raise MalformedPolicyDocument if the operator or values are invalid."""
     split = _split_operator(operator_name)
     if split is None:
-        raise MalformedPolicyDocument(f"Invalid Condition type : {operator_name} ({where})")
+        raise MalformedPolicyDocument(
+            "Syntax errors in policy.", detail=f"{where}: {operator_name!r} is not a condition operator."
+        )
     prefix, base, if_exists = split
     items: Sequence[object] = raw if isinstance(raw, list) else [raw]
     texts = [_scalar(v) for v in items]
     if any(t is None for t in texts):
         raise MalformedPolicyDocument(
-            f"Syntax errors in policy. Invalid value for condition key {key} ({where})"
+            "Syntax errors in policy.",
+            detail=f"{where}: condition key {key!r} takes a string, number, boolean or a list of them.",
         )
     lkey = key.lower()
     if base == "null":

@@ -1,7 +1,7 @@
 """Policy documents: parse, validate against the IAM grammar, and compile into fast matchers.
 
-``parse_policy`` raises ``MalformedPolicyDocument`` with AWS's message where AWS documents
-one, followed by where the problem is (``statement #2`` or ``statement 'Sid'``). Each
+``parse_policy`` validates with ``credo.policy.validation`` (AWS's checks in AWS's order,
+raising ``MalformedPolicyDocument`` with AWS's exact message and credo's ``detail``). Each
 statement is compiled once: actions into a set plus one regex, resources into one regex
 (entries with policy variables are resolved per request), conditions into predicates. A
 policy indexes its statements by the service prefix of their actions, and keeps per action a
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import re
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,6 +24,7 @@ from credo.policy.matching import ActionMatcher, ResourceMatcher
 from credo.policy.memo import Memo
 from credo.policy.principals import PrincipalMatcher, compile_principal
 from credo.policy.source import JsonSyntaxError, Located, Span
+from credo.policy.validation import INVALID_JSON, SYNTAX, check_document, entries, known_operator, where
 from credo.policy.variables import Part, parse_template, variables_in
 
 if TYPE_CHECKING:
@@ -32,24 +32,6 @@ if TYPE_CHECKING:
 
 PolicyKind = Literal["identity", "resource", "trust", "boundary", "session"]
 
-VERSIONS = ("2012-10-17", "2008-10-17")
-_TOP_FIELDS = frozenset({"Version", "Id", "Statement"})
-_STATEMENT_FIELDS = frozenset(
-    {
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    }
-)
-_VENDOR = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
-_ACTION = re.compile(r"[A-Za-z0-9\-*?]+:[^:\s]*\Z")
-_CONDITION_KEY = re.compile(r"[A-Za-z0-9\-*?]+:\S+\Z")
 _WITH_PRINCIPAL: frozenset[str] = frozenset({"resource", "trust"})
 
 
@@ -216,117 +198,33 @@ class Policy:
         return ActionPlan(statements, tuple(dict.fromkeys(k for s in statements for k in s.reads)))
 
 
-def _strings(value: object, name: str, where: str) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    if not all(isinstance(v, str) for v in items):
-        raise MalformedPolicyDocument(
-            f"Syntax errors in policy. {name} must be a string or a list of strings ({where})"
-        )
-    return [v for v in items if isinstance(v, str)]
-
-
-def _check_resource(resource: str, where: str) -> None:
-    if resource == "*":
-        return
-    segments = resource.split(":", 5)
-    if len(segments) < 6 or segments[0] != "arn":
-        raise MalformedPolicyDocument(f'Resource {resource} must be in ARN format or "*". ({where})')
-    if not segments[2] or "*" in segments[2] or "?" in segments[2]:
-        raise MalformedPolicyDocument(
-            f"Resource vendor must be fully qualified and cannot contain regexes. ({where}: {resource})"
-        )
-
-
-def _one_of(st: dict[str, Any], positive: str, negative: str, where: str) -> tuple[object, bool] | None:
-    if positive in st and negative in st:
-        raise MalformedPolicyDocument(
-            f"Syntax errors in policy. A statement may contain {positive} or {negative}, not both ({where})"
-        )
-    if positive in st:
-        return st[positive], False
-    if negative in st:
-        return st[negative], True
-    return None
-
-
 def _compile_statement(
-    st: object, index: int, kind: PolicyKind, variables: bool, located: Located
+    st: dict[str, Any], index: int, kind: PolicyKind, variables: bool, located: Located
 ) -> Statement:
-    if not isinstance(st, dict):
-        raise MalformedPolicyDocument(f"Syntax errors in policy. Statement #{index + 1} is not an object")
-    sid = st.get("Sid")
-    if sid is not None and not isinstance(sid, str):
-        raise MalformedPolicyDocument(
-            f"Syntax errors in policy. Sid must be a string (statement #{index + 1})"
-        )
-    where = f"statement {sid!r}" if sid else f"statement #{index + 1}"
-    for name in st:
-        if name not in _STATEMENT_FIELDS:
-            raise MalformedPolicyDocument(f"Unknown field {name} ({where})")
+    """Compile one statement that ``check_document`` accepted."""
+    at = where(st, index)
+    not_action = "NotAction" in st
+    actions = entries(st["NotAction" if not_action else "Action"])
 
-    effect = st.get("Effect")
-    if effect is None:
-        raise MalformedPolicyDocument(f"Missing required field Effect ({where})")
-    if effect not in ("Allow", "Deny"):
-        raise MalformedPolicyDocument(f"Invalid effect: {effect} ({where})")
-
-    action_el = _one_of(st, "Action", "NotAction", where)
-    if action_el is None:
-        raise MalformedPolicyDocument(f"Policy statement must contain actions. ({where})")
-    actions = _strings(action_el[0], "Action", where)
-    if not actions:
-        raise MalformedPolicyDocument(f"Policy statement must contain actions. ({where})")
-    for action in actions:
-        if action != "*" and not _ACTION.match(action):
-            raise MalformedPolicyDocument(f"{_VENDOR} ({where}: {action})")
-
-    resource_el = _one_of(st, "Resource", "NotResource", where)
     resources: ResourceMatcher | None = None
+    not_resource = "NotResource" in st
     templates: list[tuple[Part, ...]] = []
-    if kind == "trust":
-        if resource_el is not None:
-            name = "NotResource" if resource_el[1] else "Resource"
-            raise MalformedPolicyDocument(f"Has prohibited field {name} ({where})")
-    else:
-        if resource_el is None:
-            raise MalformedPolicyDocument(f"Policy statement must contain resources. ({where})")
-        entries = _strings(resource_el[0], "Resource", where)
-        if not entries:
-            raise MalformedPolicyDocument(f"Policy statement must contain resources. ({where})")
-        for entry in entries:
-            _check_resource(entry, where)
-        templates = [parse_template(e) if variables else (e,) for e in entries]
+    if "Resource" in st or not_resource:
+        resource_entries = entries(st["NotResource" if not_resource else "Resource"])
+        templates = [parse_template(e) if variables else (e,) for e in resource_entries]
         resources = ResourceMatcher.build(templates)
 
-    principal_el = _one_of(st, "Principal", "NotPrincipal", where)
+    not_principal = "NotPrincipal" in st
     principals: PrincipalMatcher | None = None
-    if kind not in _WITH_PRINCIPAL:
-        if principal_el is not None:
-            raise MalformedPolicyDocument(f"Policy document should not specify a principal. ({where})")
-    elif principal_el is None:
-        raise MalformedPolicyDocument(f"Missing required field Principal ({where})")
-    else:
-        if principal_el[1] and kind == "trust":
-            raise MalformedPolicyDocument(
-                f"Invalid principal in policy: NotPrincipal cannot be used in a role trust policy ({where})"
-            )
-        if principal_el[1] and effect == "Allow":
-            raise MalformedPolicyDocument(f'NotPrincipal must be used with "Effect":"Deny" ({where})')
-        principals = compile_principal(principal_el[0], where)
+    if kind in _WITH_PRINCIPAL:
+        principals = compile_principal(st["NotPrincipal" if not_principal else "Principal"], at)
 
     conditions: list[Condition] = []
-    raw_conditions = st.get("Condition", {})
-    if not isinstance(raw_conditions, dict):
-        raise MalformedPolicyDocument(f"Syntax errors in policy. Condition must be an object ({where})")
-    for op, block in raw_conditions.items():
-        if not isinstance(block, dict):
-            raise MalformedPolicyDocument(
-                f"Syntax errors in policy. Condition {op} must be an object ({where})"
-            )
+    for op, block in st.get("Condition", {}).items():
+        if not known_operator(op):
+            continue  # an unknown operator with no keys, which AWS ignores
         for key, values in block.items():
-            if not _CONDITION_KEY.match(key):
-                raise MalformedPolicyDocument(f"{_VENDOR} ({where}: condition key {key})")
-            conditions.append(compile_condition(op, key, values, variables=variables, where=where))
+            conditions.append(compile_condition(op, key, values, variables=variables, where=at))
 
     needed: dict[str, str] = {}
     for cond in conditions:
@@ -338,17 +236,19 @@ def _compile_statement(
             if var.default is None:
                 needed.setdefault(var.key, var.name)
 
+    sid = st.get("Sid")
+    effect: str = st["Effect"]
     return Statement(
         index=index,
-        sid=sid,
+        sid=sid if isinstance(sid, str) else None,
         effect=effect,
         deny=effect == "Deny",
         actions=ActionMatcher.build(actions),
-        not_action=action_el[1],
+        not_action=not_action,
         resources=resources,
-        not_resource=bool(resource_el and resource_el[1]),
+        not_resource=not_resource,
         principals=principals,
-        not_principal=bool(principal_el and principal_el[1]),
+        not_principal=not_principal,
         conditions=tuple(conditions),
         needed_keys=tuple(needed.items()),
         uses_context=bool(needed or conditions or (resources is not None and resources.templates)),
@@ -361,38 +261,25 @@ def _compile_statement(
     )
 
 
-def parse_policy(text: str, kind: PolicyKind = "identity") -> Policy:
-    """Validate and compile a policy document; raise MalformedPolicyDocument if it is invalid."""
+def parse_policy(text: str, kind: PolicyKind = "identity", *, managed: bool = False) -> Policy:
+    """Validate and compile a policy document; raise MalformedPolicyDocument as AWS does.
+
+    ``managed``: the document of a managed policy (CreatePolicy, CreatePolicyVersion), which
+    must say ``"Version": "2012-10-17"``.
+    """
     try:
         located = Located(text)
-    except (JsonSyntaxError, RecursionError):
-        raise MalformedPolicyDocument("Syntax errors in policy.") from None
+    except (JsonSyntaxError, RecursionError) as error:
+        message = INVALID_JSON if kind == "trust" else SYNTAX
+        raise MalformedPolicyDocument(message, detail=f"The document is not valid JSON: {error}.") from None
     doc = located.value
-    if not isinstance(doc, dict):
-        raise MalformedPolicyDocument("Syntax errors in policy.")
-    for name in doc:
-        if name not in _TOP_FIELDS:
-            raise MalformedPolicyDocument(f"Unknown field {name}")
+    if kind == "trust" and not isinstance(doc, dict):
+        raise MalformedPolicyDocument(INVALID_JSON, detail="The document is not a JSON object.")
+    raw = check_document(doc, kind, managed=managed)
     version = doc.get("Version")
-    if version is not None and version not in VERSIONS:
-        raise MalformedPolicyDocument(f"Invalid Version: {version!r} (expected 2012-10-17 or 2008-10-17)")
     policy_id = doc.get("Id")
-    if policy_id is not None and not isinstance(policy_id, str):
-        raise MalformedPolicyDocument("Syntax errors in policy. Id must be a string")
-    raw = doc.get("Statement")
-    if raw is None:
-        raise MalformedPolicyDocument("Missing required field Statement")
-    items = raw if isinstance(raw, list) else [raw]
-    if not items:
-        raise MalformedPolicyDocument("Syntax errors in policy. Statement must not be empty")
     variables = version == "2012-10-17"
-    statements = tuple(_compile_statement(st, i, kind, variables, located) for i, st in enumerate(items))
-    sids = [st.sid for st in statements if st.sid]
-    if len(sids) != len(set(sids)):
-        duplicate = next(sid for sid in sids if sids.count(sid) > 1)
-        raise MalformedPolicyDocument(
-            f"Statement IDs (SID) in a single policy must be unique. (duplicate Sid {duplicate!r})"
-        )
+    statements = tuple(_compile_statement(st, i, kind, variables, located) for i, st in enumerate(raw))
     return Policy(kind, version, policy_id, statements, doc)
 
 

@@ -7,7 +7,8 @@ matches the role's sessions (``arn:aws:sts::ACCOUNT:assumed-role/NAME/...``), co
 account and role name because a session ARN does not carry the role's path. ``Service`` and
 ``Federated`` entries match ``Request.principal_service`` / ``principal_federated``;
 ``CanonicalUser`` entries are accepted but match no caller. Wildcards inside an ARN are
-invalid, as in AWS.
+invalid, as in AWS, and are refused with AWS's ``Invalid principal in policy: "AWS":"<value>"``
+(IAM User Guide, "AWS JSON policy elements: Principal"; the type in capitals, as IAM writes it).
 
 ``grant`` says how strongly a statement names the caller, which the evaluator needs because
 AWS caps a resource-based grant by permissions boundaries and session policies differently
@@ -76,19 +77,34 @@ class PrincipalMatcher:
         return NONE
 
 
-def _strings(value: object, where: str) -> list[str]:
+_INVALID = "Invalid principal in policy"
+# A service principal is a host name such as ``ec2.amazonaws.com`` (AWS checks it against its
+# list of services, which credo does not have).
+_SERVICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)+\Z")
+
+
+def _invalid(kind: str, entry: str, where: str, why: str) -> MalformedPolicyDocument:
+    """AWS's message names the type in capitals and the value: ``"AWS":"bob"``."""
+    return MalformedPolicyDocument(f'{_INVALID}: "{kind.upper()}":"{entry}"', detail=f"{where}: {why}")
+
+
+def _strings(value: object, kind: str, where: str) -> list[str]:
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(v, str) and v for v in items):
-        raise MalformedPolicyDocument(f"Invalid principal in policy ({where})")
+        raise MalformedPolicyDocument(
+            _INVALID, detail=f"{where}: {kind} takes a non-empty string or list of strings."
+        )
     return [v for v in items if isinstance(v, str)]
 
 
 def compile_principal(value: object, where: str) -> PrincipalMatcher:
-    """Validate and compile a Principal/NotPrincipal value."""
+    """Validate and compile a Principal/NotPrincipal value (``where`` names the statement)."""
     if value == "*":
         return PrincipalMatcher(True, frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
     if not isinstance(value, dict) or not value:
-        raise MalformedPolicyDocument(f"Invalid principal in policy ({where})")
+        raise MalformedPolicyDocument(
+            _INVALID, detail=f'{where}: a principal is "*" or an object such as {{"AWS": "123456789012"}}.'
+        )
     everyone = False
     arns: set[str] = set()
     accounts: set[str] = set()
@@ -97,11 +113,20 @@ def compile_principal(value: object, where: str) -> PrincipalMatcher:
     federated: set[str] = set()
     for kind, entries in value.items():
         if kind not in _KINDS:
-            raise MalformedPolicyDocument(f"Invalid principal in policy: unknown type {kind} ({where})")
-        for entry in _strings(entries, where):
+            raise MalformedPolicyDocument(
+                _INVALID,
+                detail=f"{where}: {kind!r} is not a principal type (AWS, Service, Federated, CanonicalUser).",
+            )
+        for entry in _strings(entries, kind, where):
             if kind == "Service":
+                if not _SERVICE.match(entry):
+                    raise _invalid(
+                        kind, entry, where, "a service principal is a name like ec2.amazonaws.com."
+                    )
                 services.add(entry.lower())
             elif kind == "Federated":
+                if "*" in entry or "?" in entry:
+                    raise _invalid(kind, entry, where, "a federated principal cannot contain wildcards.")
                 federated.add(entry)
             elif kind == "AWS":
                 if entry == "*":
@@ -116,7 +141,13 @@ def compile_principal(value: object, where: str) -> PrincipalMatcher:
                         if (r := _ROLE.match(entry)) is not None:
                             roles.add((r.group(1), r.group(2)))
                 else:
-                    raise MalformedPolicyDocument(f'Invalid principal in policy: "AWS":"{entry}" ({where})')
+                    raise _invalid(
+                        kind,
+                        entry,
+                        where,
+                        "an AWS principal is *, a 12-digit account id, or an account, user, role "
+                        "or session ARN without wildcards.",
+                    )
     return PrincipalMatcher(
         everyone,
         frozenset(arns),

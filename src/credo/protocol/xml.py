@@ -47,13 +47,18 @@ def _envelope(operation: OperationModel, namespace: str) -> tuple[str, Writer | 
 
 
 def render_error(error: AwsError, namespace: str, request_id: str) -> bytes:
-    """``<ErrorResponse><Error><Type>Sender</Type><Code>…`` as AWS answers a failed call."""
+    """``<ErrorResponse><Error><Type>Sender</Type><Code>…`` as AWS answers a failed call.
+
+    AWS's ``Message`` is kept exact; credo's explanation, when it has one, follows as ``Detail``.
+    """
     kind = "Sender" if error.sender_fault else "Receiver"
     encoded = getattr(error, "encoded_message", None)
     extra = f"<EncodedAuthorizationMessage>{escape(encoded)}</EncodedAuthorizationMessage>" if encoded else ""
+    # botocore keeps every child of <Error>: the detail reaches clients as Error.Detail.
+    detail = f"<Detail>{escape(error.detail)}</Detail>" if error.detail else ""
     return (
         f'<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>'
-        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>{extra}</Error>"
+        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>{detail}{extra}</Error>"
         f"<RequestId>{request_id}</RequestId></ErrorResponse>"
     ).encode()
 
