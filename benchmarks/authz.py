@@ -174,7 +174,9 @@ def in_process(rounds: int = 7, requests: int = 300) -> InProcess:
         root = (load.ACCESS_KEY_ID, load.SECRET_ACCESS_KEY)
 
         def run(scope: dict[str, object], body: bytes) -> bytes:
-            status, payload = endpoint.process(scope, body, "benchmark")
+            answer = endpoint.process(scope, body, "benchmark")
+            assert answer is not None
+            status, payload = answer
             if status != 200:
                 raise RuntimeError(payload.decode(errors="replace"))
             return payload

@@ -56,6 +56,11 @@ Handler = Callable[[Call], Result]
 
 @dataclass(frozen=True)
 class Operation:
-    """The handler of one API action."""
+    """The handler of one API action.
+
+    ``blocking`` marks handlers that spend long on the CPU (argon2 password hashing, QR codes,
+    reports): the server never runs them on its event loop, where they would stall every client.
+    """
 
     handler: Handler
+    blocking: bool = False

@@ -242,3 +242,21 @@ class DuplicateCertificate(AwsError):
 
 class KeyPairMismatch(AwsError):
     code = "KeyPairMismatch"
+
+
+# --- account settings, Organizations, outbound federation -----------------------------------
+
+
+class OrganizationNotFound(AwsError):
+    code = "OrganizationNotFoundException"
+    default_message = "The request was rejected because no organization is associated with your account."
+
+
+class FeatureEnabled(AwsError):
+    code = "FeatureEnabled"
+    status = 409
+
+
+class FeatureDisabled(AwsError):
+    code = "FeatureDisabled"
+    status = 404

@@ -40,6 +40,9 @@ KNOWN_VALUES: dict[str, Any] = {
     "PolicySourceArn": "arn:aws:iam::123456789012:user/target",
     "ActionNames": ["iam:ListUsers"],
     "VersionId": "v1",
+    "Permissions": {"PolicyTemplateArn": "arn:aws:iam::aws:policy-template/Example"},
+    "EntityPath": "o-a1b2c3d4e5/r-f6g7h8i9j0example",
+    "Properties": {"RoleManager/Enabled": "true"},
 }
 
 

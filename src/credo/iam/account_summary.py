@@ -1,5 +1,7 @@
 """GetAccountSummary: real counts of the account's entities beside IAM's quotas.
 
+GlobalEndpointTokenVersion is the account's own choice (SetSecurityTokenServicePreferences).
+
 Other areas add their tables over time; each count looks its table up in the schema's
 metadata when called, so an area that is not there yet counts as zero.
 """
@@ -11,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 
 from credo.call import Call, Operation, Result
+from credo.iam.sts_preferences import token_version
 from credo.store.schema import (
     access_keys,
     accounts,
@@ -41,7 +44,6 @@ QUOTAS = {
     "AssumeRolePolicySizeQuota": 2048,
     "VersionsPerPolicyQuota": 5,
     "PolicyVersionsInUseQuota": 10000,
-    "GlobalEndpointTokenVersion": 1,
 }
 
 # Where each SummaryMap count comes from: (table name, extra condition on the row).
@@ -105,6 +107,7 @@ def account_summary(conn: Connection, account_id: str) -> dict[str, int]:
     root_password = conn.execute(select(accounts.c.root_password_hash).where(accounts.c.id == account_id))
     summary["AccountPasswordPresent"] = int(root_password.scalar() is not None)
     summary.update(_mfa_counts(conn, account_id))
+    summary["GlobalEndpointTokenVersion"] = token_version(conn, account_id)
     return summary
 
 

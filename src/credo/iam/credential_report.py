@@ -218,6 +218,6 @@ def get_credential_report(call: Call) -> Result:
 
 
 OPERATIONS = {
-    "GenerateCredentialReport": Operation(generate_credential_report),
+    "GenerateCredentialReport": Operation(generate_credential_report, blocking=True),
     "GetCredentialReport": Operation(get_credential_report),
 }

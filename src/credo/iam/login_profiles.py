@@ -139,9 +139,9 @@ def change_password(call: Call) -> Result:
 
 
 OPERATIONS = {
-    "CreateLoginProfile": Operation(create_login_profile),
+    "CreateLoginProfile": Operation(create_login_profile, blocking=True),
     "GetLoginProfile": Operation(get_login_profile),
-    "UpdateLoginProfile": Operation(update_login_profile),
+    "UpdateLoginProfile": Operation(update_login_profile, blocking=True),
     "DeleteLoginProfile": Operation(delete_login_profile),
-    "ChangePassword": Operation(change_password),
+    "ChangePassword": Operation(change_password, blocking=True),
 }

@@ -298,7 +298,7 @@ def _tag_sort_key(row: Any) -> str:
 
 
 OPERATIONS = {
-    "CreateVirtualMFADevice": Operation(create_virtual_mfa_device),
+    "CreateVirtualMFADevice": Operation(create_virtual_mfa_device, blocking=True),
     "EnableMFADevice": Operation(enable_mfa_device),
     "ResyncMFADevice": Operation(resync_mfa_device),
     "DeactivateMFADevice": Operation(deactivate_mfa_device),

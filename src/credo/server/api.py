@@ -54,7 +54,11 @@ class QueryEndpoint:
         # With PostgreSQL the work waits on the network, so it runs in a worker thread; SQLite
         # answers in microseconds and runs on the loop.
         if self.services.store.is_sqlite:
-            status, payload = self.process(scope, body, request_id)
+            answer = self.process(scope, body, request_id, on_loop=True)
+            if answer is None:
+                # A blocking operation (password hashing…): done again, whole, off the loop.
+                answer = await self._in_thread(scope, body, request_id)
+            status, payload = answer
             # Let the requests that arrived together with this one be processed before any
             # reply is written, so that the replies leave in a burst. Under load that keeps
             # the request code hot in the CPU's caches, and wakes a client on the same host (a
@@ -62,7 +66,7 @@ class QueryEndpoint:
             # less server CPU per GetCallerIdentity (docs/benchmarks.md, "Hot path").
             await asyncio.sleep(0)
         else:
-            status, payload = await anyio.to_thread.run_sync(self.process, scope, body, request_id)
+            status, payload = await self._in_thread(scope, body, request_id)
         await send(
             {
                 "type": "http.response.start",
@@ -76,7 +80,16 @@ class QueryEndpoint:
         )
         await send({"type": "http.response.body", "body": payload})
 
-    def process(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
+    async def _in_thread(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
+        answer = await anyio.to_thread.run_sync(self.process, scope, body, request_id)
+        assert answer is not None  # only a call made on the loop defers
+        return answer
+
+    def process(
+        self, scope: Scope, body: bytes | None, request_id: str, on_loop: bool = False
+    ) -> tuple[int, bytes] | None:
+        """Status and body of the answer; ``None`` when ``on_loop`` and the operation is blocking
+        (the caller then runs it again in a worker thread; nothing has been changed yet)."""
         headers = sigv4.read_headers(scope["headers"])
         raw_query = scope.get("query_string")
         query_pairs = sigv4.parse_query_string(raw_query.decode("latin-1")) if raw_query else []
@@ -118,7 +131,11 @@ class QueryEndpoint:
                 signature.region,
                 _client_ip(scope, headers, services.settings.trusted_proxy_depth),
             )
+            # Service last accessed data counts attempts, allowed or not (batched, no write here).
+            services.usage.record_attempt(resolved.principal, service_name, action, signature.region, now)
             services.authorizer.authorize(call, service_name, scope.get("scheme") == "https")
+            if on_loop and operation.blocking:
+                return None
             result = operation.handler(call)
             services.usage.record(signature.access_key_id, KeyUse(now, service_name, signature.region))
             return 200, xml.render_result(operation_model, model.NAMESPACES[service_name], result, request_id)

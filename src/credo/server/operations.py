@@ -35,6 +35,9 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.service_credentials",
         "credo.iam.server_certificates",
         "credo.iam.service_linked_roles",
+        "credo.iam.sts_preferences",
+        "credo.iam.account_properties",
+        "credo.iam.outbound_federation",
     ],
     "sts": [
         "credo.sts.identity",

@@ -1,0 +1,80 @@
+"""CPU-heavy operations (argon2 password hashing…) run off the event loop, so other clients go on.
+
+Observed in one server process on SQLite (where requests otherwise run on the loop): while a
+password is hashed, a coroutine that only yields keeps running. Were the hash computed on the
+loop, it could not run at all until the hash was done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from credo.server.app import create_app
+from credo.server.bootstrap import effective_settings, open_services
+from credo.server.operations import OPERATIONS
+from credo.settings import Settings
+
+
+def signed(body: bytes) -> dict[str, Any]:
+    request = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1:7300/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    SigV4Auth(Credentials("test", "test"), "iam", "us-east-1").add_auth(request)
+    headers = [(name.lower().encode(), value.encode()) for name, value in request.prepare().headers.items()]
+    headers.append((b"host", b"127.0.0.1:7300"))
+    return {"type": "http", "method": "POST", "path": "/", "query_string": b"", "headers": headers}
+
+
+@pytest.mark.parametrize("action", ["CreateLoginProfile", "UpdateLoginProfile", "ChangePassword"])
+def test_password_operations_are_marked_blocking(action: str) -> None:
+    """Every operation that hashes a password is one the server keeps off its event loop."""
+    assert OPERATIONS["iam"][action].blocking
+
+
+def test_password_hashing_leaves_the_loop_free(tmp_path: Path) -> None:
+    """A coroutine keeps running, many times over, while CreateLoginProfile hashes a password."""
+    services, _ = open_services(effective_settings(Settings(dev=True, data_dir=tmp_path)))
+    app = create_app(services)
+    statuses: list[int] = []
+
+    async def call(params: dict[str, str]) -> None:
+        body = urlencode({"Version": "2010-05-08", **params}).encode()
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(signed(body), receive, send)
+
+    async def scenario() -> int:
+        await call({"Action": "CreateUser", "UserName": "alice"})
+        ticks = 0
+        hashing = asyncio.ensure_future(
+            call({"Action": "CreateLoginProfile", "UserName": "alice", "Password": "Corr3ct-Horse-Battery!"})
+        )
+        while not hashing.done():
+            ticks += 1
+            await asyncio.sleep(0)
+        await hashing
+        return ticks
+
+    try:
+        ticks = asyncio.run(scenario())
+    finally:
+        services.store.dispose()
+    assert statuses == [200, 200]
+    assert ticks > 50
