@@ -25,6 +25,8 @@ TARGET_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("PolicyArn", "policy"),
     ("PolicySourceArn", "arn"),
     ("ServerCertificateName", "server-certificate"),
+    ("TemplateArn", "arn"),
+    ("EntityArn", "arn"),
 )
 
 # Listings authorized against their collection (``user/`` + PathPrefix).
@@ -49,6 +51,7 @@ STS_RESOURCES: dict[str, str | None] = {
     "GetFederationToken": "federated-user",
     "GetAccessKeyInfo": "*",
     "DecodeAuthorizationMessage": "*",
+    "AssumeRoot": "root",
 }
 
 
@@ -70,7 +73,7 @@ def rule_for(service: str, action: str) -> ResourceRule | None:
         kind = STS_RESOURCES.get(action, "*")
         if kind is None:
             return None
-        parameter = {"role-arn": "RoleArn", "federated-user": "Name"}.get(kind)
+        parameter = {"role-arn": "RoleArn", "federated-user": "Name", "root": "TargetPrincipal"}.get(kind)
         return ResourceRule(kind, parameter)
     if action in COLLECTIONS:
         return ResourceRule("collection:" + COLLECTIONS[action], "PathPrefix", optional=True)

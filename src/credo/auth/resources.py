@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
+from credo.arn import root_arn
 from credo.auth.action_resources import ResourceRule
 from credo.auth.principal import Principal
 from credo.iam.tags import read_tags
+from credo.ids import is_account_id
 from credo.store.schema import groups, instance_profiles, roles, server_certificates, users
 
 _TABLES: dict[str, Table] = {
@@ -26,6 +28,11 @@ _TABLES: dict[str, Table] = {
 class Target:
     arn: str
     tags: tuple[dict[str, str], ...] = ()
+
+
+def root_target(target: str) -> str:
+    """AssumeRoot's ``TargetPrincipal`` as a resource: an account id is its root ARN."""
+    return root_arn(target) if is_account_id(target) else target
 
 
 def target_needs_store(rule: ResourceRule, params: Mapping[str, Any]) -> bool:
@@ -48,6 +55,8 @@ def resolve_target(
         return Target(f"arn:aws:iam::{account}:{noun}{prefix}")
     if kind in {"policy", "arn", "role-arn"}:
         return Target(str(value) if value else "*")
+    if kind == "root":
+        return Target(root_target(str(value or "")))
     if kind == "federated-user":
         return Target(f"arn:aws:sts::{account}:federated-user/{value}")
     if kind == "mfa":

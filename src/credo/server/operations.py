@@ -38,6 +38,10 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.sts_preferences",
         "credo.iam.account_properties",
         "credo.iam.outbound_federation",
+        "credo.iam.organizations",
+        "credo.iam.organizations_access_report",
+        "credo.iam.role_templates",
+        "credo.iam.delegation_requests",
     ],
     "sts": [
         "credo.sts.identity",
@@ -45,6 +49,7 @@ MODULES: dict[str, list[str]] = {
         "credo.sts.sessions",
         "credo.sts.access_key_info",
         "credo.sts.assume_role",
+        "credo.sts.root_sessions",
     ],
 }
 
