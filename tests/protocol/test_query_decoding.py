@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import pytest
 
@@ -131,3 +132,16 @@ def test_sensitive_value_is_not_echoed_by_the_server(server: Server) -> None:
     assert "TopSecret" not in body
     assert "Value at 'password' failed to satisfy constraint" in body
     assert "TopSecret" not in server.log_path.read_text()
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "a\x1fb", "a\x0bb", "a\ufffeb"])
+def test_errors_quoting_characters_xml_cannot_carry_are_well_formed(server: Server, name: str) -> None:
+    """An error that quotes a control character still parses: the character becomes U+FFFD."""
+    status, body, _ = raw_call(
+        server, urlencode({"Action": "GetUser", "Version": "2010-05-08", "UserName": name})
+    )
+    assert status == 400
+    error = ElementTree.fromstring(body).find("{*}Error")
+    assert error is not None
+    assert error.findtext("{*}Code") == "ValidationError"
+    assert "Value 'a\ufffdb' at 'userName'" in (error.findtext("{*}Message") or "")

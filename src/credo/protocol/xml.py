@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
@@ -55,12 +56,22 @@ def render_error(error: AwsError, namespace: str, request_id: str) -> bytes:
     encoded = getattr(error, "encoded_message", None)
     extra = f"<EncodedAuthorizationMessage>{escape(encoded)}</EncodedAuthorizationMessage>" if encoded else ""
     # botocore keeps every child of <Error>: the detail reaches clients as Error.Detail.
-    detail = f"<Detail>{escape(error.detail)}</Detail>" if error.detail else ""
+    detail = f"<Detail>{_error_text(error.detail)}</Detail>" if error.detail else ""
     return (
         f'<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>'
-        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>{detail}{extra}</Error>"
+        f"<Code>{escape(error.code)}</Code><Message>{_error_text(error.message)}</Message>{detail}{extra}</Error>"
         f"<RequestId>{request_id}</RequestId></ErrorResponse>"
     ).encode()
+
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _error_text(text: str) -> str:
+    """Error text (which may quote the request) escaped, with characters XML cannot carry as U+FFFD,
+    so that an error about ``UserName="a\\x00b"`` is still a document botocore can parse."""
+    return _NOT_XML.sub("\ufffd", escape(text))
 
 
 Writer = Callable[[Any, list[str]], None]
