@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from credo.errors import MalformedPolicyDocument
 from credo.policy.conditions import Condition, compile_condition
+from credo.policy.element_formats import known_operator
 from credo.policy.matching import ActionMatcher, ResourceMatcher
 from credo.policy.memo import Memo
 from credo.policy.principals import PrincipalMatcher, compile_principal
 from credo.policy.source import JsonSyntaxError, Located, Span
-from credo.policy.validation import INVALID_JSON, SYNTAX, check_document, entries, known_operator, where
+from credo.policy.validation import INVALID_JSON, SYNTAX, check_document, entries, where
 from credo.policy.variables import Part, parse_template, variables_in
 
 if TYPE_CHECKING:

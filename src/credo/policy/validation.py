@@ -15,19 +15,27 @@ chosen by the first of its checks that fails, whatever else is wrong. The checks
 6. the first resource's format (ARN, partition, service, region, IAM path);
 7. action names (``vendor:Name``), the actions a trust policy allows, then Principal.
 
-``MalformedPolicyDocument.detail`` says which statement and which field broke the rule.
+``MalformedPolicyDocument.detail`` says which statement and which field broke the rule; the
+rules for single entries (ARNs, action names, dates) are in ``credo.policy.element_formats``.
 This runs once per policy text (``compile_policy`` caches), never per request.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from credo.errors import MalformedPolicyDocument
-from credo.policy.matching import compiled, glob_source
+from credo.policy.element_formats import (
+    action_name_error,
+    base_operator,
+    known_operator,
+    legacy_arn,
+    legacy_date,
+    resource_format_error,
+    trust_action_allowed,
+)
 from credo.policy.principals import compile_principal
 
 if TYPE_CHECKING:
@@ -40,9 +48,6 @@ LEGACY = "The policy failed legacy parsing"
 UNIQUE_SIDS = "Statement IDs (SID) in a single policy must be unique."
 NO_ACTIONS = "Policy statement must contain actions."
 NO_RESOURCES = "Policy statement must contain resources."
-VENDOR = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
-ONE_COLON = "Actions/Condition can contain only one colon."
-RESOURCE_VENDOR = "Resource vendor must be fully qualified and cannot contain regexes."
 NO_PRINCIPAL_HERE = "Policy document should not specify a principal."
 MISSING_PRINCIPAL = "Missing required field Principal"
 NOT_PRINCIPAL_ALLOW = 'NotPrincipal must be used with "Effect":"Deny"'
@@ -50,84 +55,12 @@ TRUST_ACTIONS = (
     "Trust Policy statement actions can only be sts:AssumeRole, sts:AssumeRoleWithSAML,  "
     "and sts:AssumeRoleWithWebIdentity"
 )
-IAM_PATHS = (
-    "user/",
-    "federated-user/",
-    "role/",
-    "group/",
-    "instance-profile/",
-    "mfa/",
-    "server-certificate/",
-    "policy/",
-    "sms-mfa/",
-    "saml-provider/",
-    "oidc-provider/",
-    "report/",
-    "access-report/",
-)
-# What a role trust policy may allow or deny (IAM User Guide: session tags, source identity,
-# trusted identity propagation); a wildcard entry must cover at least one of them.
-TRUST_ACTION_NAMES = (
-    "sts:AssumeRole",
-    "sts:AssumeRoleWithSAML",
-    "sts:AssumeRoleWithWebIdentity",
-    "sts:TagSession",
-    "sts:SetSourceIdentity",
-    "sts:SetContext",
-)
-IAM_PATH = 'IAM resource path must either be "*", root, or start with ' + ", ".join(IAM_PATHS) + "."
-PARTITIONS = frozenset(
-    {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc", "*"}
-)
 VERSIONS = ("2012-10-17", "2008-10-17")
 
 _TOP_FIELDS = ("Version", "Id", "Statement")
 _FIELDS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource")
 _PAIRS = (("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal"))
 _IDENTITY_KINDS = frozenset({"identity", "boundary", "session"})
-_VENDOR_CHARS = re.compile(r"[A-Za-z0-9.\-]+\Z")
-_BASE_OPERATORS = [
-    "StringEquals",
-    "StringNotEquals",
-    "StringEqualsIgnoreCase",
-    "StringNotEqualsIgnoreCase",
-    "StringLike",
-    "StringNotLike",
-    "NumericEquals",
-    "NumericNotEquals",
-    "NumericLessThan",
-    "NumericLessThanEquals",
-    "NumericGreaterThan",
-    "NumericGreaterThanEquals",
-    "DateEquals",
-    "DateNotEquals",
-    "DateLessThan",
-    "DateLessThanEquals",
-    "DateGreaterThan",
-    "DateGreaterThanEquals",
-    "Bool",
-    "BinaryEquals",
-    "IpAddress",
-    "NotIpAddress",
-    "ArnEquals",
-    "ArnLike",
-    "ArnNotEquals",
-    "ArnNotLike",
-]
-# ``Null`` takes no modifiers. Names are compared lowercased: AWS documents no case rule,
-# and credo's evaluator has always read them in any case.
-_OPERATORS = frozenset(
-    {"null"}
-    | {
-        f"{prefix}{base}{suffix}".lower()
-        for base in _BASE_OPERATORS
-        for prefix in ("", "ForAnyValue:", "ForAllValues:")
-        for suffix in ("", "IfExists")
-    }
-)
-_ISO_DATE = re.compile(r"(-?\d+)(?:-(\d+))?(?:-(\d+))?\Z")
-_ISO_TIME = re.compile(r"(\d+)?(?::(\d+))?(?::(\d+)(?:\.(\d{1,9}))?(?:z|[+-](\d\d)(?::(\d\d))?)?)?\Z")
-_MAX_EPOCH = 9223372036854775807
 
 Statement = dict[str, Any]
 
@@ -287,49 +220,13 @@ def _legacy_statements(statements: list[Statement]) -> None:
         if st["Effect"] not in ("Allow", "Deny"):
             fail(LEGACY, f'{where(st, i)}: Effect {st["Effect"]!r} must be spelled "Allow" or "Deny".')
         for operator, block in st.get("Condition", {}).items():
-            if not _base_operator(operator).startswith("date"):
+            if not base_operator(operator).startswith("date"):
                 continue
             for key, values in block.items():
                 for value in values if isinstance(values, list) else [values]:
                     text = str(value).lower()
                     if "${" not in text and not legacy_date(text):
                         fail(LEGACY, f"{where(st, i)}: {value!r} under {operator} {key!r} is not a date.")
-
-
-def known_operator(operator: str) -> bool:
-    """Whether ``operator`` is a condition operator, with its set prefix and IfExists suffix."""
-    return operator.lower() in _OPERATORS
-
-
-def _base_operator(operator: str) -> str:
-    lowered = operator.lower()
-    for prefix in ("foranyvalue:", "forallvalues:"):
-        if lowered.startswith(prefix):
-            return lowered[len(prefix) :]
-    return lowered
-
-
-def legacy_date(text: str) -> bool:
-    """Whether a Date* condition value is an ISO 8601 date-time or a non-negative epoch (lowercased)."""
-    if "t" not in text and "-" not in text:
-        return text.isdigit() and int(text) <= _MAX_EPOCH
-    date, _, time = text.partition("t")
-    d = _ISO_DATE.match(date)
-    t = _ISO_TIME.match(time)
-    if d is None or t is None:
-        return False
-    year, month, day = d.groups()
-    hours, minutes, seconds, _fraction, tz_hours, tz_minutes = t.groups()
-    return (
-        -292275054 <= int(year) <= 292278993
-        and (month is None or 1 <= int(month) <= 12)
-        and (day is None or 1 <= int(day) <= 31)
-        and (hours is None or int(hours) <= 23)
-        and (minutes is None or int(minutes) <= 59)
-        and (seconds is None or int(seconds) <= 59)
-        and (tz_hours is None or int(tz_hours) <= 23)
-        and (tz_minutes is None or int(tz_minutes) <= 59)
-    )
 
 
 # --- 6. resources -------------------------------------------------------------------------------
@@ -353,48 +250,9 @@ def _resources(statements: list[Statement]) -> tuple[str, str] | None:
                     found = (message, f"{where(st, i)}: {name} {entry!r}.")
             if found is None:
                 for entry in entries(st[name]):
-                    if not _legacy_arn(entry):
+                    if not legacy_arn(entry):
                         fail(LEGACY, f"{where(st, i)}: {name} {entry!r} is not an ARN AWS can read.")
     return found
-
-
-def _legacy_arn(entry: str) -> bool:
-    if entry == "*":
-        return True
-    segments = entry.split(":")
-    return (len(segments) >= 6 or "::" not in entry) and len(segments) > 2 and segments[2] != ""
-
-
-def resource_format_error(resource: str) -> str | None:
-    """AWS's message for a Resource entry that is neither ``*`` nor an ARN it accepts."""
-    if resource == "*":
-        return None
-    if ":" not in resource:
-        return f'Resource {resource} must be in ARN format or "*".'
-    partition, colon, rest = resource.split(":", 1)[1].partition(":")
-    if partition not in PARTITIONS:
-        parts = rest.split(":")
-        shown = [
-            parts[0] if parts[0] != "" or len(parts) > 1 else "*",
-            parts[1] if len(parts) > 1 else "*",
-            parts[2] if len(parts) > 2 else "*",
-            ":".join(parts[3:]) if len(parts) > 3 else "*",
-        ]
-        return f'Partition "{partition}" is not valid for resource "arn:{partition}:{":".join(shown)}".'
-    if not colon:
-        return RESOURCE_VENDOR
-    service, _, after_service = rest.partition(":")
-    region, _, after_region = after_service.partition(":")
-    account, _, path = after_region.partition(":")
-    if region and service == "iam":
-        return f"IAM resource {resource} cannot contain region information."
-    # Buckets and objects have neither region nor account; regional S3 resources (access
-    # points, jobs, access grants) have both.
-    if region and service == "s3" and not account:
-        return f"Resource {resource} can not contain region information."
-    if service == "iam" and not (path.startswith(IAM_PATHS) or path == "root" or path.startswith("*")):
-        return IAM_PATH
-    return None
 
 
 # --- 5 and 7. Sids, actions, principals ---------------------------------------------------------
@@ -418,21 +276,6 @@ def _actions(statements: list[Statement]) -> Iterator[tuple[int, Statement, str,
                 yield i, st, name, entry
 
 
-def action_name_error(action: str) -> str | None:
-    """AWS's message for an Action entry that is not ``*`` or ``vendor:Name``."""
-    parts = action.split(":")
-    if len(parts) == 1:
-        return None if action == "*" else VENDOR
-    if len(parts) > 2:
-        return ONE_COLON
-    vendor = parts[0]
-    if not vendor:
-        return VENDOR
-    if vendor != "*" and not _VENDOR_CHARS.match(vendor):
-        return f"Vendor {vendor} is not valid"
-    return None
-
-
 def _action_names(statements: list[Statement]) -> None:
     for i, st, name, entry in _actions(statements):
         message = action_name_error(entry)
@@ -449,12 +292,6 @@ def _trust_actions(statements: list[Statement]) -> None:
                 fail(
                     TRUST_ACTIONS, f"{where(st, i)}: Action {entry!r} is not one a role trust policy allows."
                 )
-
-
-def trust_action_allowed(action: str) -> bool:
-    """Whether a trust policy's Action entry names (or its wildcards cover) an action it may allow."""
-    pattern = compiled(glob_source(action.lower()))
-    return any(pattern.fullmatch(name.lower()) for name in TRUST_ACTION_NAMES)
 
 
 def _principals(statements: list[Statement], kind: PolicyKind) -> None:
