@@ -119,6 +119,24 @@ def test_mfa_attempts_are_limited(alice: Any, alice_device: tuple[str, str], clo
     alice.get_session_token(SerialNumber=serial, TokenCode=code(seed, clock.step()))
 
 
+def test_concurrent_wrong_codes_stay_within_the_limit(
+    alice: Any, alice_device: tuple[str, str], clock: DeviceClock
+) -> None:
+    """Twelve wrong codes at once: at most five are checked, the rest refused as too many."""
+    serial, seed = alice_device
+    bad = wrong_code(seed, clock.step())
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        errors = list(
+            pool.map(
+                lambda _: error_of(lambda: alice.get_session_token(SerialNumber=serial, TokenCode=bad)),
+                range(12),
+            )
+        )
+    checked = [message for _code, message in errors if message == INVALID_CODE]
+    assert len(checked) <= 5
+    assert all(code_ == "AccessDenied" for code_, _message in errors)
+
+
 def test_expired_session_is_refused(server: Server, alice: Any, clock: DeviceClock) -> None:
     """Once past its expiration a session token is ExpiredToken."""
     credentials = alice.get_session_token(DurationSeconds=900)["Credentials"]

@@ -161,8 +161,7 @@ def _check_pair(call: Call, *, resync: bool) -> None:
     if verdict is totp.Verdict.LOCKED:
         raise InvalidAuthenticationCode(TOO_MANY_CODES)
     if verdict is totp.Verdict.INVALID:
-        totp.record_failure(services.store, device["id"], user["id"], services.clock.now())
-        raise InvalidAuthenticationCode(INVALID_CODES)
+        raise InvalidAuthenticationCode(INVALID_CODES)  # the failure was recorded with the check
 
 
 def enable_mfa_device(call: Call) -> Result:

