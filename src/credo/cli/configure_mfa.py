@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from credo.cli.config_files import Value
-from credo.cli.failures import exit_with, guarded
+from credo.cli.failures import aws_error_text, exit_with, guarded
 from credo.cli.shared_config import SharedConfig, config_section_for, effective_profile
 
 # Settings a new session profile copies so it talks to the same server as its source.
@@ -58,11 +58,7 @@ def _call_sts(
     try:
         return get_session_token(profile, access_key, secret_key, region, params)
     except botocore.exceptions.ClientError as error:
-        info = error.response.get("Error", {})
-        exit_with(
-            f"An error occurred ({info.get('Code', 'Unknown')}) when calling the GetSessionToken "
-            f"operation: {info.get('Message', '')}"
-        )
+        exit_with(aws_error_text(error.response, "GetSessionToken"))
     except (botocore.exceptions.BotoCoreError, ValueError) as error:
         exit_with(str(error))
 

@@ -1,4 +1,4 @@
-"""How configure commands fail: one line on stderr and aws CLI's exit codes, never a traceback.
+"""How CLI commands fail: a message on stderr and aws CLI's exit codes, never a traceback.
 
 aws exits 255 for configuration and service errors, 1 for "no such value" from
 ``configure get``, and 252 for bad command-line usage (click uses 2 for that).
@@ -7,8 +7,8 @@ aws exits 255 for configuration and service errors, 1 for "no such value" from
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import NoReturn, ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -24,6 +24,21 @@ def exit_with(message: str, code: int = CONFIG_ERROR_EXIT) -> NoReturn:
     """Print ``message`` on stderr and exit with ``code``."""
     click.echo(message, err=True)
     raise click.exceptions.Exit(code)
+
+
+def aws_error_text(response: Mapping[str, Any], operation: str) -> str:
+    """A failed call as the aws CLI words it, then credo's ``Detail`` (if sent) on the next line.
+
+    ``response`` is botocore's parsed error (``ClientError.response``); the Detail element is
+    credo's explanation beside AWS's exact message, so scripts matching aws's line still match.
+    """
+    error = response.get("Error", {})
+    line = (
+        f"An error occurred ({error.get('Code', 'Unknown')}) when calling the {operation} "
+        f"operation: {error.get('Message', '')}"
+    )
+    detail = error.get("Detail")
+    return f"{line}\n{detail}" if detail else line
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
