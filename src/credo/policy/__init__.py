@@ -4,11 +4,13 @@ Public API::
 
     PolicyKind = Literal["identity", "resource", "trust", "boundary", "session"]
 
-    parse_policy(text: str, kind: PolicyKind = "identity") -> Policy
-        Validate and compile; raises credo.errors.MalformedPolicyDocument with AWS's message
-        followed by where ("(statement #2)" or "(statement 'Sid')"). Principal/NotPrincipal is
-        required in "resource" and "trust" policies and rejected in the others; "trust"
-        policies reject Resource/NotResource and NotPrincipal; NotPrincipal needs Deny.
+    parse_policy(text: str, kind: PolicyKind = "identity", *, managed: bool = False) -> Policy
+        Validate and compile; raises credo.errors.MalformedPolicyDocument with AWS's exact
+        message, chosen by AWS's order of checks (``validation``), and credo's explanation in
+        its ``detail`` ("Statement #2: ..." or "Statement 'Sid': ..."). Principal/NotPrincipal
+        is required in "resource" and "trust" policies and refused in the others; "trust"
+        policies refuse Resource/NotResource/NotPrincipal and allow only the STS trust actions;
+        ``managed`` documents (CreatePolicy, CreatePolicyVersion) need Version 2012-10-17.
     compile_policy(text: str, kind: PolicyKind = "identity") -> Policy
         parse_policy behind functools.lru_cache (2048 entries).
     Policy: kind, version, id, statements (tuple[Statement, ...]), document (the parsed JSON).
@@ -42,8 +44,9 @@ The rules, with the AWS documentation they follow, are in each module's docstrin
 ``document`` (grammar), ``matching`` (wildcards), ``conditions`` (operators), ``variables``
 (``${...}``), ``principals`` (Principal, NotPrincipal), ``evaluate`` (the decision) and
 ``context_keys`` (GetContextKeysFor*Policy).
-``source`` is the JSON reader that keeps statement positions; ``memo`` the bounded cache
-behind a policy's per-action plans.
+``validation`` checks a document in AWS's order with AWS's messages, ``element_formats`` the
+single entries (ARNs, action names, operators, dates); ``source`` is the JSON reader that keeps
+statement positions; ``memo`` the bounded cache behind a policy's per-action plans.
 """
 
 from credo.policy.context_keys import context_keys_of
