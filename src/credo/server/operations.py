@@ -35,6 +35,8 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.service_credentials",
         "credo.iam.server_certificates",
         "credo.iam.service_linked_roles",
+        "credo.iam.service_access",
+        "credo.iam.service_last_accessed",
         "credo.iam.sts_preferences",
         "credo.iam.account_properties",
         "credo.iam.outbound_federation",

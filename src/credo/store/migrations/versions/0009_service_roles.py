@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("entity_id", sa.String(32), primary_key=True),
         sa.Column("service_namespace", sa.String(64), primary_key=True),
         sa.Column("action_name", sa.String(128), primary_key=True),
-        _account_id(),
+        sa.Column("account_id", sa.String(12), nullable=False),
         sa.Column("last_authenticated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("region", sa.String(64), nullable=False),
     )
