@@ -30,6 +30,13 @@ DIFFERENCES: tuple[tuple[str, str, str], ...] = (
         "AWS documents the refusal but not its exact text.",
     ),
     (
+        "ChangePassword after five wrong old passwords within five minutes",
+        "`LimitExceeded`: `Too many wrong passwords for this user; try again in a few minutes.` "
+        "(the password is not even checked until the window passes)",
+        "AWS documents no such limit; without one, any holder of a user's keys could guess the "
+        "console password at full speed.",
+    ),
+    (
         "IAM calls with GetSessionToken credentials made without MFA",
         "`AccessDenied` naming the action and saying that session credentials require MFA.",
         "AWS documents the rule (no IAM calls without MFA) but not the message.",

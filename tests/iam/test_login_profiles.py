@@ -152,6 +152,26 @@ def test_change_password(iam: Any, make_user: Any) -> None:
     alice.change_password(OldPassword=OTHER_PASSWORD, NewPassword="Third-Password-3-Here")
 
 
+def test_wrong_old_passwords_are_throttled(iam: Any, make_user: Any, clock: Any) -> None:
+    """After five wrong old passwords even the right one is refused for five minutes."""
+    name, client_for = make_user("alice")
+    iam.create_login_profile(UserName=name, Password=PASSWORD)
+    grant(iam, name, "iam:ChangePassword")
+    alice = client_for("iam")
+    for attempt in range(5):
+        with pytest.raises(botocore.exceptions.ClientError) as caught:
+            alice.change_password(OldPassword=f"Wrong-{attempt}-Password!", NewPassword=OTHER_PASSWORD)
+        assert error_of(caught) == ("AccessDenied", "The old password is incorrect.")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        alice.change_password(OldPassword=PASSWORD, NewPassword=OTHER_PASSWORD)
+    assert error_of(caught) == (
+        "LimitExceeded",
+        "Too many wrong passwords for this user; try again in a few minutes.",
+    )
+    clock.move(5 * 60 + 1)
+    alice.change_password(OldPassword=PASSWORD, NewPassword=OTHER_PASSWORD)
+
+
 def test_change_password_refuses_root(iam: Any) -> None:
     """Root cannot use ChangePassword: InvalidUserType."""
     with pytest.raises(botocore.exceptions.ClientError) as caught:

@@ -371,6 +371,16 @@ mfa_failures = Table(
 Index("ix_mfa_failures_device", mfa_failures.c.device_id, mfa_failures.c.failed_at)
 Index("ix_mfa_failures_user", mfa_failures.c.user_id, mfa_failures.c.failed_at)
 
+# Wrong passwords given for a user (ChangePassword's OldPassword), counted like wrong MFA codes.
+password_failures = Table(
+    "password_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_password_failures_user", password_failures.c.user_id, password_failures.c.failed_at)
+
 # Every temporary access key id issued, so GetAccessKeyInfo can name its account. Verifying a
 # session never reads this table: the session token carries everything.
 session_keys = Table(
