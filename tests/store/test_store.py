@@ -21,7 +21,7 @@ from tests.conftest import POSTGRES_URL, Server
 def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     if request.param == "postgresql":
         if not POSTGRES_URL:
-            pytest.skip("no PostgreSQL")
+            pytest.skip("no PostgreSQL: set CREDO_TEST_DATABASE_URL")
         store = Store(POSTGRES_URL)
     else:
         store = Store(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
