@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -61,6 +65,52 @@ def serve(
     host: str | None, port: int | None, data_dir: Path | None, database_url: str | None, dev: bool | None
 ) -> None:
     """Run the IAM and STS endpoint."""
+    from credo.server.bootstrap import throwaway_data_dir
+
+    requested = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url, dev=dev)
+    with _stop_signals_unwind(), throwaway_data_dir(requested) as settings:
+        _run_server(settings)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised so that ``finally`` blocks (the dev store's removal) run on the way out."""
+
+
+def _raise_terminated(_signum: int, _frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _terminate(_signum: int, _frame: FrameType | None) -> None:
+    # Whoever handles SIGTERM now (uvicorn while it serves, else us) stops the process cleanly.
+    signal.raise_signal(signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _stop_signals_unwind() -> Iterator[None]:
+    """SIGTERM (and SIGHUP, as SIGTERM) unwind the block, then end the process as SIGTERM does.
+
+    uvicorn stops gracefully on SIGTERM and then raises it again with the handler it found,
+    which by default kills the process on the spot: the dev store's removal would never run.
+    SIGHUP (a closed terminal) is not uvicorn's to handle, so it is passed on as SIGTERM.
+    SIGINT needs nothing: Python raises it as KeyboardInterrupt, and uvicorn returns.
+    """
+    handlers = {signal.SIGTERM: _raise_terminated, signal.SIGHUP: _terminate}
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
+    try:
+        yield
+    except _Terminated:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        # Dying of the signal (not exiting with a status) is what a supervisor expects to see.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+        raise
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run_server(settings: Settings) -> None:
     import gc
 
     import uvicorn
@@ -69,9 +119,7 @@ def serve(
     from credo.server.app import create_app
     from credo.server.bootstrap import effective_settings, open_services
 
-    settings = effective_settings(
-        _settings(host=host, port=port, data_dir=data_dir, database_url=database_url, dev=dev)
-    )
+    settings = effective_settings(settings)
     try:
         services, created = open_services(settings)
     except BootstrapError as error:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from credo import keyring as keyrings
@@ -24,16 +27,38 @@ _DEV_MASTER_KEY = hashlib.sha256(b"credo dev-mode master key: not a secret").dig
 
 
 def effective_settings(settings: Settings) -> Settings:
-    """Dev mode's defaults: a throwaway data dir, account 123456789012, keys test/test."""
+    """Dev mode's defaults: account 123456789012, keys test/test.
+
+    Dev mode needs its data dir given (``throwaway_data_dir`` makes one): falling back to the
+    real default one would let ``POST /_credo/reset`` wipe a real store.
+    """
     if not settings.dev:
         return settings
-    data_dir = settings.data_dir or Path(tempfile.mkdtemp(prefix="credo-dev-"))
+    if settings.data_dir is None:
+        raise ValueError("dev mode needs a data dir: give one, or use throwaway_data_dir()")
     return settings.with_overrides(
-        data_dir=data_dir,
         account_id=settings.account_id or DEV_ACCOUNT_ID,
         root_access_key_id=settings.root_access_key_id or DEV_ROOT_ACCESS_KEY_ID,
         root_secret_access_key=settings.root_secret_access_key or DEV_ROOT_SECRET_ACCESS_KEY,
     )
+
+
+@contextlib.contextmanager
+def throwaway_data_dir(settings: Settings) -> Iterator[Settings]:
+    """Dev mode without a data dir: a temporary one for the block, removed when the block ends.
+
+    Removal runs however the block ends, normally or by an exception; the caller turns the
+    signals that stop a server into exceptions (see ``credo.cli.server_commands``). A data dir
+    that was given is the caller's, and stays.
+    """
+    if not settings.dev or settings.data_dir is not None:
+        yield settings
+        return
+    path = Path(tempfile.mkdtemp(prefix="credo-dev-"))
+    try:
+        yield settings.with_overrides(data_dir=path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def open_services(settings: Settings) -> tuple[Services, accounts.RootCredentials | None]:
