@@ -324,3 +324,39 @@ def test_aws_cli_round_trip(server: Server, tmp_path: Path) -> None:
         server, tmp_path, "iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task_id
     )
     assert json.loads(status.stdout) == {"Status": "SUCCEEDED"}
+
+
+ECS_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": "arn:aws:iam::*:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS*",
+            "Condition": {"StringLike": {"iam:AWSServiceName": "ecs.amazonaws.com"}},
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("service", "allowed", "resource"),
+    [
+        ("ecs.amazonaws.com", True, "aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"),
+        ("batch.amazonaws.com", False, "aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch"),
+    ],
+)
+def test_create_is_authorized_on_the_role_it_makes(
+    make_user: Any, service: str, allowed: bool, resource: str
+) -> None:
+    """CreateServiceLinkedRole is checked against the new role's ARN, with iam:AWSServiceName."""
+    _, client_for = make_user("deployer", policy=ECS_ONLY)
+    iam = client_for("iam")
+    if allowed:
+        assert iam.create_service_linked_role(AWSServiceName=service)["Role"]["Arn"].endswith(resource)
+        return
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        iam.create_service_linked_role(AWSServiceName=service)
+    code, message = error_of(caught)
+    assert code == "AccessDenied"
+    assert f"iam:CreateServiceLinkedRole on resource: arn:aws:iam::{ACCOUNT}:role/{resource} " in message

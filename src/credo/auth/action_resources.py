@@ -27,6 +27,7 @@ TARGET_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("ServerCertificateName", "server-certificate"),
     ("TemplateArn", "arn"),
     ("EntityArn", "arn"),
+    ("AWSServiceName", "service-linked-role"),
 )
 
 # Listings authorized against their collection (``user/`` + PathPrefix).

@@ -82,4 +82,6 @@ def request_context(
         context["iam:policyarn"] = str(params["PolicyArn"])
     if params.get("PermissionsBoundary"):
         context["iam:permissionsboundary"] = str(params["PermissionsBoundary"])
+    if params.get("AWSServiceName"):
+        context["iam:awsservicename"] = str(params["AWSServiceName"])
     return context

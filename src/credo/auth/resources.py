@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Table, select
 from credo.arn import root_arn
 from credo.auth.action_resources import ResourceRule
 from credo.auth.principal import Principal
+from credo.iam import service_linked_role_catalog
 from credo.iam.tags import read_tags
 from credo.ids import is_account_id
 from credo.store.schema import groups, instance_profiles, roles, server_certificates, users
@@ -57,6 +58,10 @@ def resolve_target(
         return Target(str(value) if value else "*")
     if kind == "root":
         return Target(root_target(str(value or "")))
+    if kind == "service-linked-role":
+        # CreateServiceLinkedRole is authorized against the role it would make.
+        suffix = params.get("CustomSuffix")
+        return Target(service_linked_role_catalog.role_arn(account, str(value), suffix))
     if kind == "federated-user":
         return Target(f"arn:aws:sts::{account}:federated-user/{value}")
     if kind == "mfa":

@@ -145,3 +145,11 @@ def templates() -> dict[str, ServiceLinkedRoleTemplate]:
 def find(service: str) -> ServiceLinkedRoleTemplate | None:
     """The template for a service principal; principals are case-sensitive, as AWS's are."""
     return templates().get(service)
+
+
+def role_arn(account_id: str, service: str, suffix: str | None = None) -> str:
+    """The ARN of the role CreateServiceLinkedRole would make, which it is authorized against
+    (the path alone for a service credo does not know)."""
+    template = find(service)
+    name = "" if template is None else template.role_name + (f"_{suffix}" if suffix else "")
+    return f"arn:aws:iam::{account_id}:role/aws-service-role/{service}/{name}"
