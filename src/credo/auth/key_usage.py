@@ -106,7 +106,8 @@ def _write_attempts(conn: Connection, attempts: dict[_AttemptKey, _Attempt]) -> 
             "last_authenticated_at": datetime.fromtimestamp(int(when), UTC),
             "region": region,
         }
-        for (entity_id, service, action), (when, region, account_id) in rows.items()
+        # In key order, so that concurrent batches (PostgreSQL) lock rows in the same order.
+        for (entity_id, service, action), (when, region, account_id) in sorted(rows.items())
     ]
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(service_last_accessed)

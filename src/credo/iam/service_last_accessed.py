@@ -277,7 +277,8 @@ def get_service_last_accessed_details_with_entities(call: Call) -> Result:
 
 
 OPERATIONS = {
-    "GenerateServiceLastAccessedDetails": Operation(generate_service_last_accessed_details),
+    # A report: built off the event loop, like the credential report.
+    "GenerateServiceLastAccessedDetails": Operation(generate_service_last_accessed_details, blocking=True),
     "GetServiceLastAccessedDetails": Operation(get_service_last_accessed_details),
     "GetServiceLastAccessedDetailsWithEntities": Operation(get_service_last_accessed_details_with_entities),
 }
