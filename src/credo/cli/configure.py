@@ -2,7 +2,8 @@
 
 The group run alone is the wizard; ``list``, ``get``, ``set`` and ``list-profiles`` read
 and edit the files here, ``import``, ``mfa-login`` and ``export-credentials`` live in their
-own modules. Nothing here imports botocore unless a command needs the credential chain.
+own modules, imported only when they run. Nothing here imports botocore unless a command
+needs the credential chain, and nothing imports the server's packages.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 
 from credo.cli.config_files import Value, exposure_warning
 from credo.cli.failures import exit_with, guarded
+from credo.cli.lazy_group import LazyCommand, LazyGroup
 from credo.cli.shared_config import (
     CREDENTIAL_KEYS,
     SharedConfig,
@@ -57,7 +59,25 @@ def profile_not_found(profile: str) -> str:
     return f"The config profile ({profile}) could not be found"
 
 
-@click.group(invoke_without_command=True)
+# Commands in their own modules, imported when they run; a test keeps the summaries equal to
+# each command's own help.
+OTHER_COMMANDS = {
+    "export-credentials": LazyCommand(
+        "credo.cli.configure_export:export_credentials_command",
+        "Print the credentials botocore resolves for a profile, for a shell or credential_process.",
+    ),
+    "import": LazyCommand(
+        "credo.cli.configure_import:import_command",
+        "Import access keys from an IAM CSV into the credentials file.",
+    ),
+    "mfa-login": LazyCommand(
+        "credo.cli.configure_mfa:mfa_login_command",
+        "Get MFA-authenticated temporary credentials and write them to a profile.",
+    ),
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=OTHER_COMMANDS, invoke_without_command=True)
 @profile_option
 @click.pass_context
 def configure(ctx: click.Context, profile: str | None) -> None:
@@ -278,15 +298,3 @@ def set_command(
     else:
         shared.set_config(section, key, {nested[0]: value} if nested else value)
     shared.save()
-
-
-def _register_other_commands() -> None:
-    from credo.cli.configure_export import export_credentials_command
-    from credo.cli.configure_import import import_command
-    from credo.cli.configure_mfa import mfa_login_command
-
-    for command in (import_command, mfa_login_command, export_credentials_command):
-        configure.add_command(command)
-
-
-_register_other_commands()
