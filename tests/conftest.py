@@ -112,7 +112,10 @@ def stop_server(server: Server) -> None:
 
 STORES = [
     "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="no PostgreSQL: set CREDO_TEST_DATABASE_URL")),
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not POSTGRES_URL, reason="no PostgreSQL: set CREDO_TEST_DATABASE_URL"),
+    ),
 ]
 
 
