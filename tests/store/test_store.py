@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
+from credo.server.api import log_failure
 from credo.store.db import Store
 from credo.store.migrate import upgrade
 from credo.store.schema import access_keys, metadata
@@ -108,5 +111,35 @@ def test_change_signal_file_is_private(tmp_path: Path) -> None:
     try:
         signal_file = tmp_path / "private.sqlite3-changes"
         assert signal_file.stat().st_mode & 0o777 == 0o600
+    finally:
+        store.dispose()
+
+
+def test_database_errors_are_logged_without_values(
+    empty_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failing statement is logged with its SQL and where, never its parameters or row values."""
+    upgrade(empty_store)
+    secret = "sealed-secret-that-must-not-leak"
+    with pytest.raises(IntegrityError) as caught, empty_store.write() as conn:
+        conn.execute(insert(access_keys).values(id=secret))  # required columns missing
+    assert "parameters hidden" in str(caught.value)
+    with caplog.at_level(logging.ERROR, logger="credo.api"):
+        log_failure("req-1", caught.value)
+    assert "IntegrityError" in caplog.text or "NotNullViolation" in caplog.text
+    assert "INSERT INTO access_keys" in caplog.text
+    assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(("durable", "expected"), [(True, 2), (False, 1)])
+def test_iam_writes_reach_the_disk_before_they_are_acknowledged(
+    tmp_path: Path, durable: bool, expected: int
+) -> None:
+    """SQLite: write() commits with synchronous=FULL (2); write_quietly() with NORMAL (1)."""
+    store = Store(f"sqlite:///{tmp_path / 'sync.sqlite3'}")
+    try:
+        upgrade(store)
+        with store.write() if durable else store.write_quietly() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == expected
     finally:
         store.dispose()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote_plus
 
 import anyio.to_thread
+from sqlalchemy.exc import DBAPIError
 
 from credo import ids
 from credo.auth.key_usage import KeyUse
@@ -141,11 +143,31 @@ class QueryEndpoint:
             return 200, xml.render_result(operation_model, model.NAMESPACES[service_name], result, request_id)
         except AwsError as error:
             return error.status, xml.render_error(error, model.NAMESPACES[service_name], request_id)
-        except Exception:
+        except Exception as error:
             # Never echo internals to the client; log the type and where, not the parameters.
-            log.exception("request %s failed", request_id)
+            log_failure(request_id, error)
             failure = ServiceFailure()
             return failure.status, xml.render_error(failure, model.NAMESPACES[service_name], request_id)
+
+
+def log_failure(request_id: str, error: Exception) -> None:
+    """Log an unexpected failure with its traceback; a database error without its text.
+
+    SQLAlchemy already hides statement parameters, but the database's own message can quote a
+    row (PostgreSQL: ``Failing row contains (…)``), and rows hold sealed secrets and hashes.
+    """
+    if isinstance(error, DBAPIError):
+        where = "".join(traceback.format_tb(error.__traceback__))
+        log.error(
+            "request %s failed: %s (SQLSTATE %s) in %s\n%s",
+            request_id,
+            type(error.orig).__name__,
+            getattr(error.orig, "sqlstate", None),
+            error.statement,
+            where,
+        )
+    else:
+        log.exception("request %s failed", request_id, exc_info=error)
 
 
 def parse_form(body: bytes) -> list[tuple[str, str]]:

@@ -65,6 +65,8 @@ class Store:
                 self._signal = ChangeSignal(Path(database + "-changes"))
             self.engine = create_engine(
                 self.url,
+                # Never put statement parameters (sealed secrets, hashes, names) into errors or logs.
+                hide_parameters=True,
                 connect_args={"check_same_thread": False, "isolation_level": None},
                 poolclass=NullPool if database in {"", ":memory:"} else None,
             )
@@ -73,12 +75,25 @@ class Store:
             # pysqlite's own transaction handling is off (isolation_level=None), so SQLAlchemy
             # must emit BEGIN itself; IMMEDIATE takes the write lock up front, avoiding
             # deadlocked upgrades from read to write between processes.
+            # Durability: ``write()`` commits (every IAM change: keys, passwords, policies) wait
+            # for the WAL to reach the disk (synchronous=FULL, one fsync, ~3 ms here), so an
+            # acknowledged credential survives a power cut; ``write_quietly()`` commits (last-used
+            # times, session records) keep NORMAL, which loses at most the newest of them.
             @event.listens_for(self.engine, "begin")
             def _begin(conn: Connection) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+                write = conn.info.get("write")
+                if write:
+                    conn.exec_driver_sql(
+                        "PRAGMA synchronous=FULL" if write == "durable" else "PRAGMA synchronous=NORMAL"
+                    )
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    conn.exec_driver_sql("BEGIN")
 
         else:
-            self.engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(
+                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+            )
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         # Writes that bypass credo (a sqlite3 shell) move only data_version: checked this often.
@@ -106,7 +121,7 @@ class Store:
         user and one ``EntityAlreadyExists``, never a constraint error.
         """
         with self.engine.connect() as conn:
-            conn.info["write"] = True
+            conn.info["write"] = "durable"
             try:
                 with conn.begin():
                     conn.execute(update(store_epoch).values(value=store_epoch.c.value + 1))
