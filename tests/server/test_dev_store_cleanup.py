@@ -82,3 +82,24 @@ def test_given_data_dir_stays(tmp_path: Path, signum: signal.Signals) -> None:
     server = start_server(tmp_path, "--dev", "--data-dir", str(data))
     _stop(server, signum)
     assert (data / "credo.sqlite3").is_file()
+
+
+def test_ignored_sighup_stays_ignored(tmp_path: Path) -> None:
+    """Under ``nohup`` (SIGHUP ignored) a hang-up does not stop the dev server; SIGTERM still cleans up."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    # An ignored signal stays ignored across exec, as nohup relies on.
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        server = start_server(tmp_path, "--dev", env={"TMPDIR": str(tmpdir)})
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    try:
+        server.process.send_signal(signal.SIGHUP)
+        assert server.client("sts").get_caller_identity()["Account"] == "123456789012"
+        assert server.process.poll() is None
+        assert len(_dev_stores(tmpdir)) == 1
+    finally:
+        status = _stop(server, signal.SIGTERM)
+    assert status == -signal.SIGTERM, server.log()
+    assert _dev_stores(tmpdir) == []

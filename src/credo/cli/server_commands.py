@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -91,10 +91,15 @@ def _stop_signals_unwind() -> Iterator[None]:
 
     uvicorn stops gracefully on SIGTERM and then raises it again with the handler it found,
     which by default kills the process on the spot: the dev store's removal would never run.
-    SIGHUP (a closed terminal) is not uvicorn's to handle, so it is passed on as SIGTERM.
-    SIGINT needs nothing: Python raises it as KeyboardInterrupt, and uvicorn returns.
+    SIGHUP (a closed terminal) is not uvicorn's to handle, so it is passed on as SIGTERM,
+    unless it is ignored (``nohup``). SIGINT needs nothing: Python raises it as
+    KeyboardInterrupt, and uvicorn returns.
     """
-    handlers = {signal.SIGTERM: _raise_terminated, signal.SIGHUP: _terminate}
+    handlers: dict[signal.Signals, Callable[[int, FrameType | None], None]] = {
+        signal.SIGTERM: _raise_terminated
+    }
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        handlers[signal.SIGHUP] = _terminate
     previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         yield
