@@ -14,6 +14,7 @@ from __future__ import annotations
 from credo.arn import parse_arn
 from credo.call import Call, Operation, Result
 from credo.errors import AccessDenied, InvalidInput, NoSuchEntity
+from credo.iam.paging import decode_marker
 
 SUMMARIZED_KIND = "delegation-request/"
 
@@ -36,6 +37,7 @@ def unknown_delegation_request(call: Call) -> Result:
 
 
 def list_delegation_requests(call: Call) -> Result:
+    decode_marker(call.params.get("Marker"))  # nothing to page through, but a forged marker is refused
     return {"DelegationRequests": [], "isTruncated": False}
 
 
