@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
 import stat
 import subprocess
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
-from tests.conftest import CREDO, start_server, stop_server
+from tests.conftest import CREDO, POSTGRES_URL, start_server, stop_server
 
 
 def run_credo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -135,3 +141,44 @@ def test_db_upgrade(tmp_path: Path) -> None:
         result = run_credo("db", "upgrade", "--data-dir", str(tmp_path / "d"))
         assert result.returncode == 0, result.stderr
         assert "newest schema" in result.stdout
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_a_process_with_another_master_key_refuses_to_start(tmp_path: Path, store: str) -> None:
+    """A second process sharing the store with a different master key stops with a clear reason."""
+    first_key = base64.b64encode(b"k" * 32).decode()
+    other_key = base64.b64encode(b"o" * 32).decode()
+    if store == "postgresql" and not POSTGRES_URL:
+        pytest.skip("no PostgreSQL: set CREDO_TEST_DATABASE_URL")
+    with fresh_database(store, tmp_path) as where:
+        init = run_credo("init", *where, env={"CREDO_MASTER_KEY": first_key})
+        assert init.returncode == 0, init.stderr
+        result = run_credo("serve", "--port", "1", *where, env={"CREDO_MASTER_KEY": other_key})
+    assert result.returncode != 0
+    assert "does not open this store's secrets" in result.stderr
+    assert "same master key" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@contextlib.contextmanager
+def fresh_database(store: str, tmp_path: Path) -> Iterator[list[str]]:
+    """``credo`` options naming an empty store: a new SQLite data dir, or a new PostgreSQL database."""
+    if store == "sqlite":
+        yield ["--data-dir", str(tmp_path / "shared")]
+        return
+    assert POSTGRES_URL is not None
+    name = f"credo_fresh_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield [
+            "--database-url",
+            make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False),
+        ]
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import insert, select
 
 from credo.cli.server_commands import _settings, store_options
-from credo.keyring import Keyring, KeyringError, Sealed, decode_master_key
+from credo.keyring import Keyring, KeyringError, decode_master_key
 from credo.settings import Settings
 from credo.store.db import Store
-from credo.store.schema import access_keys, account_aliases, accounts
+from credo.store.schema import account_aliases, accounts
 
 
 def _master_key(settings: Settings, dev: bool) -> bytes:
@@ -36,22 +36,6 @@ def _master_key(settings: Settings, dev: bool) -> bytes:
             f"no master key: {path} does not exist; set CREDO_MASTER_KEY, or pass --dev for a dev server's store"
         )
     return decode_master_key(path.read_text())
-
-
-def _check_master_key(conn: Connection, keyring: Keyring) -> None:
-    """Refuse a master key that does not open the secrets already stored (a dev store without --dev)."""
-    row = conn.execute(
-        select(access_keys.c.id, access_keys.c.secret_key_id, access_keys.c.secret_sealed).limit(1)
-    ).first()
-    if row is None:
-        return
-    try:
-        keyring.open(Sealed(row.secret_key_id, row.secret_sealed), row.id.encode())
-    except KeyringError:
-        raise click.ClickException(
-            "the master key does not open this store's secrets; pass --dev for a store of "
-            "`credo serve --dev`, or set CREDO_MASTER_KEY to the server's key"
-        ) from None
 
 
 def _open_store(data_dir: Path | None, database_url: str | None, dev: bool) -> tuple[Store, Keyring]:
@@ -99,7 +83,7 @@ def create(
     output: str,
 ) -> None:
     """Create another account and print its id and root access key (shown once)."""
-    from credo.iam.accounts import BootstrapError, create_account, has_accounts
+    from credo.iam.accounts import BootstrapError, check_master_key, create_account, has_accounts
 
     store, keyring = _open_store(data_dir, database_url, dev)
     try:
@@ -108,7 +92,13 @@ def create(
                 raise click.ClickException(
                     "this store has no account yet: start it once with `credo serve` or `credo init`"
                 )
-            _check_master_key(conn, keyring)
+            try:
+                check_master_key(conn, keyring)
+            except BootstrapError:
+                raise click.ClickException(
+                    "the master key does not open this store's secrets; pass --dev for a store of "
+                    "`credo serve --dev`, or set CREDO_MASTER_KEY to the server's key"
+                ) from None
             if (
                 account_id is not None
                 and conn.execute(select(accounts.c.id).where(accounts.c.id == account_id)).first()

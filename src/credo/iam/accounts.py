@@ -10,8 +10,8 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from credo import ids
 from credo.iam.access_keys import store_access_key
-from credo.keyring import Keyring
-from credo.store.schema import accounts, metadata, store_epoch
+from credo.keyring import Keyring, KeyringError, Sealed
+from credo.store.schema import access_keys, accounts, metadata, store_epoch
 
 _ROOT_KEY_ID = re.compile(r"[\x21-\x7e]{3,128}")
 _ROOT_SECRET = re.compile(r"[\x20-\x7e]{4,128}")
@@ -19,6 +19,28 @@ _ROOT_SECRET = re.compile(r"[\x20-\x7e]{4,128}")
 
 class BootstrapError(ValueError):
     """A configured account id or root key pair breaks the rules."""
+
+
+def check_master_key(conn: Connection, keyring: Keyring) -> None:
+    """Refuse a master key that does not open the secrets already stored.
+
+    Processes sharing a store must share its master key; one started with another key would
+    answer every signed call with a failure. One sealed secret, opened, tells.
+    """
+    row = conn.execute(
+        select(access_keys.c.id, access_keys.c.secret_key_id, access_keys.c.secret_sealed).limit(1)
+    ).first()
+    if row is None:
+        return
+    try:
+        keyring.open(Sealed(row.secret_key_id, row.secret_sealed), row.id.encode())
+    except KeyringError:
+        raise BootstrapError(
+            f"the master key (id {keyring.current_id}) does not open this store's secrets (sealed "
+            f"under key id {row.secret_key_id}): every process sharing a store must use the same "
+            "master key; copy master.key from the data dir of the process that created the store, "
+            "or set CREDO_MASTER_KEY to it"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,8 @@ def open_services(settings: Settings) -> tuple[Services, accounts.RootCredential
     else:
         master = keyrings.load_or_create_master_key(settings.effective_data_dir, settings.master_key)
     keyring = keyrings.Keyring(master)
+    with store.read() as conn:
+        accounts.check_master_key(conn, keyring)
     clock = Clock()
     services = Services(
         settings=settings,
