@@ -17,6 +17,23 @@ DEV_ROOT_SECRET_ACCESS_KEY = "test"
 DEFAULT_PORT = 7300
 
 
+class SettingsError(ValueError):
+    """A ``CREDO_*`` variable whose value cannot be used; the message names it."""
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type[int] | type[float]) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a {kind.__name__} number, not {text!r}") from None
+    if value < 0 or value != value:  # negative or NaN
+        raise SettingsError(f"{name} must not be negative, not {text!r}")
+    return value
+
+
 def default_data_dir() -> Path:
     """Where the embedded store lives unless told otherwise (XDG-style, per user)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -38,6 +55,12 @@ class Settings:
     root_secret_access_key: str | None = None
     trusted_proxy_depth: int = 0
     log_level: str = "info"
+    # Connection limits (credo.server.connection_limits): a whole request must arrive within
+    # request_timeout seconds; an idle kept-alive connection closes after keep_alive_timeout;
+    # beyond max_connections, new connections are answered 503 at once.
+    request_timeout: float = 30.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 1000
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,7 +68,7 @@ class Settings:
         env = os.environ if environ is None else environ
         return cls(
             host=env.get("CREDO_HOST", cls.host),
-            port=int(env.get("CREDO_PORT", str(cls.port))),
+            port=int(_number(env, "CREDO_PORT", cls.port, int)),
             data_dir=Path(env["CREDO_DATA_DIR"]) if env.get("CREDO_DATA_DIR") else None,
             database_url=env.get("CREDO_DATABASE_URL") or None,
             dev=env.get("CREDO_DEV", "").lower() in {"1", "true", "yes"},
@@ -53,8 +76,11 @@ class Settings:
             account_id=env.get("CREDO_ACCOUNT_ID") or None,
             root_access_key_id=env.get("CREDO_ROOT_ACCESS_KEY_ID") or None,
             root_secret_access_key=env.get("CREDO_ROOT_SECRET_ACCESS_KEY") or None,
-            trusted_proxy_depth=int(env.get("CREDO_TRUSTED_PROXY_DEPTH", "0")),
+            trusted_proxy_depth=int(_number(env, "CREDO_TRUSTED_PROXY_DEPTH", 0, int)),
             log_level=env.get("CREDO_LOG_LEVEL", cls.log_level),
+            request_timeout=_number(env, "CREDO_REQUEST_TIMEOUT", cls.request_timeout, float),
+            keep_alive_timeout=_number(env, "CREDO_KEEP_ALIVE_TIMEOUT", cls.keep_alive_timeout, float),
+            max_connections=int(_number(env, "CREDO_MAX_CONNECTIONS", cls.max_connections, int)),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -10,7 +10,7 @@ from types import FrameType
 
 import click
 
-from credo.settings import Settings
+from credo.settings import Settings, SettingsError
 
 _store_options = [
     click.option(
@@ -32,7 +32,10 @@ def store_options(function: click.decorators.FC) -> click.decorators.FC:
 
 
 def _settings(**overrides: object) -> Settings:
-    return Settings.from_environment().with_overrides(**overrides)
+    try:
+        return Settings.from_environment().with_overrides(**overrides)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _credentials_banner(settings: Settings, account_id: str, key_id: str, secret: str) -> str:
@@ -123,6 +126,7 @@ def _run_server(settings: Settings) -> None:
     from credo.iam.accounts import BootstrapError
     from credo.server.app import create_app
     from credo.server.bootstrap import effective_settings, open_services
+    from credo.server.connection_limits import protocol_with_deadline, raise_open_file_limit
 
     settings = effective_settings(settings)
     try:
@@ -152,12 +156,15 @@ def _run_server(settings: Settings) -> None:
     # as the process: keep it out of the collector's way, so full collections stay short.
     gc.collect()
     gc.freeze()
+    raise_open_file_limit()
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=protocol_with_deadline(settings.request_timeout),
+        timeout_keep_alive=max(1, round(settings.keep_alive_timeout)),
+        limit_concurrency=settings.max_connections,
         access_log=False,
         log_level="warning",
         lifespan="on",

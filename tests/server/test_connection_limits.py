@@ -1,0 +1,88 @@
+"""A slow or silent client cannot hold the server: its connection is closed, others are served.
+
+The server runs with a one-second request deadline; each hostile connection must be closed by
+the server well within a generous wait (the test never asserts how fast, only that it happens).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.conftest import REGION, Server, start_server, stop_server
+
+WAIT = 20.0  # generous: the server's deadline is 1 s
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("limits")
+    server = start_server(
+        tmp,
+        "--dev",
+        "--data-dir",
+        str(tmp / "data"),
+        env={"CREDO_REQUEST_TIMEOUT": "1", "CREDO_KEEP_ALIVE_TIMEOUT": "1"},
+    )
+    yield server
+    stop_server(server)
+
+
+def _port(server: Server) -> int:
+    return int(server.endpoint.rsplit(":", 1)[1])
+
+
+def _silent(sock: socket.socket) -> None:
+    """Connect and say nothing."""
+
+
+def _half_headers(sock: socket.socket) -> None:
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
+
+
+def _short_body(sock: socket.socket) -> None:
+    sock.sendall(
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 100\r\n\r\nAction=GetCallerIdentity"
+    )
+
+
+@pytest.mark.parametrize(
+    "behave",
+    [
+        pytest.param(_silent, id="silence"),
+        pytest.param(_half_headers, id="partial headers"),
+        pytest.param(_short_body, id="body shorter than Content-Length"),
+    ],
+)
+def test_stalled_connection_is_closed_while_others_are_served(
+    strict_server: Server, behave: Callable[[socket.socket], None]
+) -> None:
+    """The server closes a connection that stalls mid-request, and answers others meanwhile."""
+    with socket.create_connection(("127.0.0.1", _port(strict_server)), timeout=WAIT) as sock:
+        behave(sock)
+        sts = boto3.client(
+            "sts",
+            endpoint_url=strict_server.endpoint,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            region_name=REGION,
+        )
+        assert sts.get_caller_identity()["Account"] == "123456789012"
+        received = b""
+        while chunk := sock.recv(4096):  # b"" once the server has closed the connection
+            received += chunk
+    # Closed without an answer, or with uvicorn's own error reply at most; never left open.
+    assert received == b"" or received.startswith(b"HTTP/1.1 ")
+
+
+def test_bad_limit_settings_are_refused_clearly(tmp_path: Path) -> None:
+    """A CREDO_* limit that is not a number stops credo serve with one line naming it."""
+    with pytest.raises(RuntimeError) as caught:
+        start_server(tmp_path, "--dev", env={"CREDO_REQUEST_TIMEOUT": "soon"})
+    assert "CREDO_REQUEST_TIMEOUT must be a float number, not 'soon'" in str(caught.value)
+    assert "Traceback" not in str(caught.value)
