@@ -13,27 +13,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from credo.server.app import create_app
 from credo.server.bootstrap import effective_settings, open_services
 from credo.server.operations import OPERATIONS
 from credo.settings import Settings
-
-
-def signed(body: bytes) -> dict[str, Any]:
-    request = AWSRequest(
-        method="POST",
-        url="http://127.0.0.1:7300/",
-        data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-    )
-    SigV4Auth(Credentials("test", "test"), "iam", "us-east-1").add_auth(request)
-    headers = [(name.lower().encode(), value.encode()) for name, value in request.prepare().headers.items()]
-    headers.append((b"host", b"127.0.0.1:7300"))
-    return {"type": "http", "method": "POST", "path": "/", "query_string": b"", "headers": headers}
+from tests.server.test_reply_bursts import signed_scope
 
 
 @pytest.mark.parametrize("action", ["CreateLoginProfile", "UpdateLoginProfile", "ChangePassword"])
@@ -58,7 +43,7 @@ def test_password_hashing_leaves_the_loop_free(tmp_path: Path) -> None:
             if message["type"] == "http.response.start":
                 statuses.append(message["status"])
 
-        await app(signed(body), receive, send)
+        await app(signed_scope(body, "iam"), receive, send)
 
     async def scenario() -> int:
         await call({"Action": "CreateUser", "UserName": "alice"})

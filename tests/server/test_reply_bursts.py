@@ -22,14 +22,15 @@ from credo.settings import Settings
 BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
 
 
-def signed_scope() -> dict[str, Any]:
+def signed_scope(body: bytes = BODY, service: str = "sts") -> dict[str, Any]:
+    """An ASGI scope for a POST of ``body`` to ``/``, signed by botocore with the dev root keys."""
     request = AWSRequest(
         method="POST",
         url="http://127.0.0.1:7300/",
-        data=BODY,
+        data=body,
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
     )
-    SigV4Auth(Credentials("test", "test"), "sts", "us-east-1").add_auth(request)
+    SigV4Auth(Credentials("test", "test"), service, "us-east-1").add_auth(request)
     headers = [(name.lower().encode(), value.encode()) for name, value in request.prepare().headers.items()]
     headers.append((b"host", b"127.0.0.1:7300"))
     return {"type": "http", "method": "POST", "path": "/", "query_string": b"", "headers": headers}

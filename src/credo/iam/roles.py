@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -125,26 +126,53 @@ def create_role(call: Call) -> Result:
             require_attachable(conn, account_id, boundary)
         if _name_taken(conn, account_id, name):
             raise EntityAlreadyExists(f"Role with name {name} already exists.")
-        role_id = ids.entity_id(ids.ROLE)
-        conn.execute(
-            insert(roles).values(
-                id=role_id,
-                account_id=account_id,
-                name=name,
-                name_lower=name.lower(),
-                path=params.get("Path", "/"),
-                created_at=call.services.clock.now(),
-                trust_policy=document,
-                description=params.get("Description") or None,
-                max_session_duration=params.get("MaxSessionDuration", DEFAULT_MAX_SESSION_DURATION),
-                permissions_boundary_arn=boundary,
-            )
+        role_id = insert_role(
+            conn,
+            account_id=account_id,
+            name=name,
+            path=params.get("Path", "/"),
+            created_at=call.services.clock.now(),
+            trust_policy=document,
+            description=params.get("Description"),
+            max_session_duration=params.get("MaxSessionDuration", DEFAULT_MAX_SESSION_DURATION),
+            permissions_boundary_arn=boundary,
         )
         entity_tags.put_tags(conn, role_id, new_tags)
         role = _read_role(conn, role_id)
     # CreateRole answers without the last-use record, which cannot exist yet.
     role.pop("RoleLastUsed", None)
     return {"Role": role}
+
+
+def insert_role(
+    conn: Connection,
+    *,
+    account_id: str,
+    name: str,
+    path: str,
+    created_at: datetime,
+    trust_policy: str,
+    description: str | None,
+    max_session_duration: int,
+    permissions_boundary_arn: str | None = None,
+) -> str:
+    """Store a new role (its name already checked as free); its new id."""
+    role_id = ids.entity_id(ids.ROLE)
+    conn.execute(
+        insert(roles).values(
+            id=role_id,
+            account_id=account_id,
+            name=name,
+            name_lower=name.lower(),
+            path=path,
+            created_at=created_at,
+            trust_policy=trust_policy,
+            description=description or None,
+            max_session_duration=max_session_duration,
+            permissions_boundary_arn=permissions_boundary_arn,
+        )
+    )
+    return role_id
 
 
 def get_role(call: Call) -> Result:

@@ -20,14 +20,14 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select
 
-from credo import arn, ids
+from credo import arn
 from credo.call import Call, Operation, Result
 from credo.errors import InvalidInput, NoSuchEntity
 from credo.iam import policy_catalog
 from credo.iam import service_linked_role_catalog as catalog
 from credo.iam import tags as entity_tags
 from credo.iam.protected_roles import linked_service
-from credo.iam.roles import DEFAULT_MAX_SESSION_DURATION, describe_role, find_role
+from credo.iam.roles import DEFAULT_MAX_SESSION_DURATION, describe_role, find_role, insert_role
 from credo.store.schema import (
     inline_policies,
     instance_profile_roles,
@@ -79,20 +79,15 @@ def create_service_linked_role(call: Call) -> Result:
             raise InvalidInput(
                 f"Service role name {name} has been taken in this account, please try a different suffix."
             )
-        role_id = ids.entity_id(ids.ROLE)
-        path = f"{SERVICE_ROLE_PATH}{service}/"
-        conn.execute(
-            insert(roles).values(
-                id=role_id,
-                account_id=account_id,
-                name=name,
-                name_lower=name.lower(),
-                path=path,
-                created_at=call.services.clock.now(),
-                trust_policy=trust_policy(service),
-                description=params.get("Description") or None,
-                max_session_duration=DEFAULT_MAX_SESSION_DURATION,
-            )
+        role_id = insert_role(
+            conn,
+            account_id=account_id,
+            name=name,
+            path=f"{SERVICE_ROLE_PATH}{service}/",
+            created_at=call.services.clock.now(),
+            trust_policy=trust_policy(service),
+            description=params.get("Description"),
+            max_session_duration=DEFAULT_MAX_SESSION_DURATION,
         )
         conn.execute(
             insert(service_linked_roles).values(role_id=role_id, account_id=account_id, service_name=service)
