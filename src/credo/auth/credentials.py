@@ -78,6 +78,8 @@ class CredentialResolver:
         return ResolvedKey(claims.secret_access_key, claims.principal())
 
     def _load(self, access_key_id: str) -> ResolvedKey | None:
+        if "\x00" in access_key_id:
+            return None  # no key has one, and PostgreSQL refuses NUL in a query's text
         query = (
             select(access_keys, users.c.name, users.c.path)
             .select_from(access_keys.outerjoin(users, users.c.id == access_keys.c.user_id))

@@ -2,8 +2,9 @@
 
 ``json.loads`` gives values without positions, but SimulateCustomPolicy reports each matched
 statement's start and end (line and column), so policy documents are read with this small
-recursive-descent parser instead. It accepts RFC 8259 JSON; string literals are decoded by
-``json.loads``.
+recursive-descent parser instead. It accepts RFC 8259 JSON, except strings holding characters
+XML cannot carry and integers longer than Python converts (4,300 digits); string literals are
+decoded by ``json.loads``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*"')
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 _MAX_DEPTH = 64
+# What XML 1.0 cannot carry (C0 controls but tab, LF and CR; lone surrogates; U+FFFE, U+FFFF).
+# A policy's strings reach XML replies (context keys, simulation results), and JSON escapes
+# (``\u0000``, ``\ud800``) can spell them where the document's own characters cannot.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class JsonSyntaxError(ValueError):
@@ -60,17 +65,23 @@ class _Reader:
             m = _STRING.match(text, i)
             if m is None:
                 raise JsonSyntaxError(f"unterminated string at offset {i}")
+            literal = m.group()
             try:
-                string: str = json.loads(m.group())
+                string: str = json.loads(literal)
             except ValueError as exc:
                 raise JsonSyntaxError(str(exc)) from None
+            if ("\\u" in literal or not literal.isascii()) and _NOT_XML.search(string):
+                raise JsonSyntaxError(f"the string at offset {i} holds a character XML cannot carry")
             return string, m.end()
         for word, val in (("true", True), ("false", False), ("null", None)):
             if text.startswith(word, i):
                 return val, i + len(word)
         m = _NUMBER.match(text, i)
         if m:
-            num: Any = float(m.group()) if m.group(1) or m.group(2) else int(m.group())
+            try:
+                num: Any = float(m.group()) if m.group(1) or m.group(2) else int(m.group())
+            except ValueError:  # an integer longer than Python converts (4,300 digits)
+                raise JsonSyntaxError(f"number too long at offset {i}") from None
             return num, m.end()
         raise JsonSyntaxError(f"unexpected character at offset {i}")
 

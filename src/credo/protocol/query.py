@@ -31,6 +31,10 @@ MAX_PARAMETERS = 10_000
 _MAX_DEPTH = 8
 # An index is 1-6 ASCII digits (lists hold at most 1,000 members; maps far fewer).
 _INDEX = re.compile(r"[0-9]{1,6}\Z")
+_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
+# Characters XML 1.0 cannot carry, and the pattern that keeps them out, as messages show it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_TEXT = "[\\u0009\\u000A\\u000D\\u0020-\\uD7FF\\uE000-\\uFFFD]*"
 
 
 def _camel(name: str) -> str:
@@ -38,13 +42,14 @@ def _camel(name: str) -> str:
 
 
 @cache
-def _pattern(text: str) -> re.Pattern[str]:
+def _pattern(text: str) -> re.Pattern[str] | None:
     # Java-style patterns in the models: \u escapes and \p{…} classes are rare; keep the
-    # ones Python understands, and treat an uncompilable one as matching anything.
+    # ones Python understands. An uncompilable one (tags' \p{L}…) is ``None``: the value is
+    # then checked as a member without a pattern, and by its domain module (credo.iam.tags).
     try:
         return re.compile(text, re.DOTALL)
     except re.error:
-        return re.compile(".*", re.DOTALL)
+        return None
 
 
 class _Problems:
@@ -103,13 +108,13 @@ _NONE: set[str] = set()
 
 def decode(shape: StructureShape | None, params: Mapping[str, str]) -> dict[str, Any]:
     """The request's members as Python values; raises ``ValidationError`` on any problem."""
-    if shape is None or not shape.members:
-        return {}
     if len(params) > MAX_PARAMETERS:
         raise ValidationError(
             f"1 validation error detected: the request has {len(params)} parameters; "
             f"at most {MAX_PARAMETERS} are accepted"
         )
+    if shape is None or not shape.members:
+        return {}
     problems = _Problems()
     result = _structure(shape, _Request(params, _Names(params)), "", "", problems)
     problems.raise_if_any()
@@ -222,9 +227,12 @@ def _scalar(shape: Shape, raw: str, path: str, problems: _Problems) -> Any:
         _check_string(shape, raw, path, problems)
         return raw
     if kind in {"integer", "long"}:
+        # ASCII digits only: ``int`` also takes " 5", "1_0" and "٣", which AWS refuses.
         try:
-            number = int(raw)
-        except ValueError:
+            number = int(raw) if _INTEGER.match(raw) else None
+        except ValueError:  # more digits than ``int`` converts (4,300)
+            number = None
+        if number is None:
             problems.add(raw, path, "Member must be a number")
             return None
         _check_range(shape, number, path, problems)
@@ -260,8 +268,14 @@ def _check_string(shape: Shape, value: str, path: str, problems: _Problems) -> N
         return
     _check_length(shape, value, len(value), path, problems)
     pattern = meta.get("pattern")
-    if pattern and not _pattern(pattern).fullmatch(value):
-        problems.add(value, path, f"Member must satisfy regular expression pattern: {pattern}")
+    compiled = _pattern(pattern) if pattern else None
+    if compiled is not None:
+        if not compiled.fullmatch(value):
+            problems.add(value, path, f"Member must satisfy regular expression pattern: {pattern}")
+    elif not (value.isascii() and value.isprintable()) and _NOT_XML.search(value):
+        # A member the model leaves free (descriptions, context values) still ends up in XML
+        # replies; every pattern Python compiles from the models keeps these characters out.
+        problems.add(value, path, f"Member must satisfy regular expression pattern: {pattern or _XML_TEXT}")
 
 
 def _shown(value: Any) -> str | None:

@@ -199,7 +199,7 @@ def _timestamp(amz_date: str | None, date_header: str | None) -> tuple[float, st
     assert date_header is not None
     try:
         parsed = parsedate_to_datetime(date_header).astimezone(UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # Overflow: "31 Dec 9999 23:59:59 -0100" in UTC
         raise IncompleteSignature(f"Date header '{date_header}' is not an RFC 1123 date.") from None
     return parsed.timestamp(), parsed.strftime(_AMZ_DATE_FORMAT)
 
