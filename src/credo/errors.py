@@ -260,3 +260,28 @@ class FeatureEnabled(AwsError):
 class FeatureDisabled(AwsError):
     code = "FeatureDisabled"
     status = 404
+
+
+# --- transport --------------------------------------------------------------------------------
+
+
+class MethodNotAllowed(AwsError):
+    """An HTTP method other than GET or POST on the Query endpoint (S3's code and message:
+    AWS documents none for the Query services)."""
+
+    code = "MethodNotAllowed"
+    status = 405
+    default_message = "The specified method is not allowed against this resource."
+
+
+# --- paths other than the Query endpoint ------------------------------------------------------
+
+
+class UnknownOperationException(AwsError):
+    """A request to a path that is no endpoint. AWS's front end answers these 404 with this code
+    (as a bare ``<UnknownOperationException/>`` element, which botocore cannot read); credo
+    sends it in the ErrorResponse shape every Query client parses."""
+
+    code = "UnknownOperationException"
+    status = 404
+    default_message = "No operation is served at this path; IAM and STS answer at /."

@@ -23,6 +23,7 @@ from credo.errors import (
     AwsError,
     InvalidAction,
     InvalidInput,
+    MethodNotAllowed,
     MissingAction,
     ServiceFailure,
     SignatureDoesNotMatch,
@@ -39,6 +40,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 _VERSION_TO_SERVICE = {"2010-05-08": "iam", "2011-06-15": "sts"}
 _MAX_BODY = 1024 * 1024
+_METHODS = frozenset({"GET", "POST"})
 
 
 class QueryEndpoint:
@@ -100,6 +102,8 @@ class QueryEndpoint:
             params.update(parse_form(body))
         service_name = _VERSION_TO_SERVICE.get(params.get("Version", ""), "iam")
         try:
+            if scope["method"] not in _METHODS:
+                raise MethodNotAllowed()
             if body is None:
                 raise InvalidInput(f"Request body exceeds the maximum of {_MAX_BODY} bytes.")
             signature = sigv4.read_signature(headers, query_pairs)
@@ -121,8 +125,16 @@ class QueryEndpoint:
                 raise MissingAction()
             operation = operations.get(action)
             operation_model = model.operation(service_name, action)
-            if operation is None or operation_model is None:
-                version = params.get("Version", model.service(service_name).api_version)
+            version = params.get("Version")
+            # An action exists in its API's version only; a request without Version is taken
+            # as of the current one.
+            if (
+                operation is None
+                or operation_model is None
+                or (version is not None and _VERSION_TO_SERVICE.get(version) != service_name)
+            ):
+                if version is None:
+                    version = model.service(service_name).api_version
                 raise InvalidAction(f"Could not find operation {action} for version {version}")
             call = Call(
                 action,

@@ -1,7 +1,9 @@
 """``create_app``: the ASGI application one ``credo serve`` process runs.
 
 ``/`` goes straight to the Query endpoint; everything else (dev-mode routes, and the console
-to come) is a Starlette app.
+to come) is a Starlette app. A path or method nothing serves is answered in AWS's XML error
+shape to API clients (``UnknownOperationException`` 404, ``MethodNotAllowed`` 405) and in a
+short line of text to browsers and anything else.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from collections.abc import AsyncIterator
 
 import anyio
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from credo import ids
 from credo.call import Services
+from credo.errors import AwsError, MethodNotAllowed, UnknownOperationException
+from credo.protocol import model, xml
 from credo.server import bootstrap
 from credo.server.api import QueryEndpoint, Receive, Scope, Send
 
@@ -40,10 +46,15 @@ class CredoApp:
                 Route("/_credo/reset", self.reset, methods=["POST"]),
                 Route("/_credo/clock", self.advance_clock, methods=["POST"]),
             ]
-        self.web = Starlette(routes=routes, lifespan=self.lifespan)
+        self.web = Starlette(
+            routes=routes,
+            lifespan=self.lifespan,
+            exception_handlers={404: not_served, 405: not_served},
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in {"GET", "POST"}:
+        # Every method on "/": the Query endpoint answers those it does not take (MethodNotAllowed).
+        if scope["type"] == "http" and scope["path"] == "/":
             await self.query(scope, receive, send)
         else:
             await self.web(scope, receive, send)
@@ -81,3 +92,37 @@ class CredoApp:
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": 'expected {"seconds": N} with N >= 0'}, status_code=400)
         return JSONResponse({"time": self.services.clock.time()})
+
+
+_NOT_SERVED: dict[int, type[AwsError]] = {404: UnknownOperationException, 405: MethodNotAllowed}
+
+
+async def not_served(request: Request, exc: Exception) -> Response:
+    """A path or method nothing serves: AWS's XML error for API clients, a line of text otherwise.
+
+    An API client is a request that is not a browser's (no ``text/html`` in Accept) and
+    carries a sign of AWS's protocols: an Authorization header, an ``X-Amz-*`` header or query
+    parameter, or a form body.
+    """
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    error_class = _NOT_SERVED.get(status, UnknownOperationException)
+    if not is_api_client(request):
+        text = "Not Found" if status == 404 else "Method Not Allowed"
+        return PlainTextResponse(f"{text}: IAM and STS answer at /\n", status_code=status, headers=headers)
+    request_id = ids.request_id()
+    body = xml.render_error(error_class(), model.NAMESPACES["iam"], request_id)
+    headers["x-amzn-RequestId"] = request_id
+    return Response(body, status_code=error_class.status, media_type="text/xml", headers=headers)
+
+
+def is_api_client(request: Request) -> bool:
+    """Whether a request comes from an AWS SDK or CLI rather than a browser or a plain client."""
+    headers = request.headers
+    if "text/html" in headers.get("accept", ""):
+        return False
+    if "authorization" in headers or any(name.startswith("x-amz-") for name in headers):
+        return True
+    if any(name.lower().startswith("x-amz-") for name in request.query_params):
+        return True
+    return headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded")
