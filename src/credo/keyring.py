@@ -11,6 +11,7 @@ import base64
 import hashlib
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +87,33 @@ def load_or_create_master_key(data_dir: Path, from_env: str | None) -> bytes:
     with os.fdopen(fd, "w") as out:
         out.write(base64.b64encode(key).decode() + "\n")
     return key
+
+
+def restrict_to_owner(path: Path) -> str | None:
+    """Take group and other access away from ``path``; a one-line warning when it had any.
+
+    A data dir or master key readable by others (a directory made 0755 by hand or by a
+    package, a copied ``master.key``) exposes every sealed secret. credo fixes what it owns and
+    says so; what it cannot change is reported and start-up goes on.
+    """
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    mode = stat.S_IMODE(status.st_mode)
+    if mode & 0o077 == 0:
+        return None
+    wanted = mode & 0o700
+    if status.st_uid != os.geteuid():
+        return (
+            f"warning: {path} is open to group or others (mode {mode:04o}) and owned by another "
+            f"user: left as is; its owner should run: chmod {wanted:o} {path}"
+        )
+    try:
+        os.chmod(path, wanted)
+    except OSError as error:
+        return (
+            f"warning: {path} is open to group or others (mode {mode:04o}) and could not be "
+            f"changed ({error.strerror}); run: chmod {wanted:o} {path}"
+        )
+    return f"warning: {path} was open to group or others (mode {mode:04o}); changed to {wanted:04o}"

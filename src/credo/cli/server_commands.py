@@ -7,10 +7,20 @@ import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
+from credo.cli.credentials_file import (
+    CredentialsFileError,
+    credentials_file_option,
+    root_credentials_text,
+    write_new_secret_file,
+)
 from credo.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from credo.iam.accounts import RootCredentials
 
 _store_options = [
     click.option(
@@ -38,25 +48,6 @@ def _settings(**overrides: object) -> Settings:
         raise click.ClickException(str(error)) from None
 
 
-def _credentials_banner(settings: Settings, account_id: str, key_id: str, secret: str) -> str:
-    endpoint = settings.endpoint_url
-    return f"""
-Root credentials for account {account_id} (shown once; store them now):
-  AWS_ACCESS_KEY_ID={key_id}
-  AWS_SECRET_ACCESS_KEY={secret}
-
-Paste into ~/.aws/credentials:
-  [credo]
-  aws_access_key_id = {key_id}
-  aws_secret_access_key = {secret}
-and into ~/.aws/config:
-  [profile credo]
-  region = us-east-1
-  endpoint_url = {endpoint}
-then: aws --profile credo sts get-caller-identity
-"""
-
-
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 7300).")
@@ -64,15 +55,29 @@ then: aws --profile credo sts get-caller-identity
 @click.option(
     "--dev", is_flag=True, default=None, help="Throwaway store, account 123456789012, keys test/test."
 )
+@credentials_file_option
 def serve(
-    host: str | None, port: int | None, data_dir: Path | None, database_url: str | None, dev: bool | None
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    dev: bool | None,
+    credentials_file: Path | None,
 ) -> None:
-    """Run the IAM and STS endpoint."""
+    """Run the IAM and STS endpoint.
+
+    On its first start on an empty store, credo creates an account and prints its root access
+    key once. Printed, the secret stays in whatever keeps this process's output (the systemd
+    journal, CI logs): give --credentials-file PATH (or CREDO_CREDENTIALS_FILE) to have it
+    written to a new file, mode 0600, instead; the output then only names the file. Later
+    starts create nothing and write nothing. A lost root key is replaced with
+    `credo account rotate-root-key`.
+    """
     from credo.server.bootstrap import throwaway_data_dir
 
     requested = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url, dev=dev)
     with _stop_signals_unwind(), throwaway_data_dir(requested) as settings:
-        _run_server(settings)
+        _run_server(settings, credentials_file)
 
 
 class _Terminated(BaseException):
@@ -118,7 +123,7 @@ def _stop_signals_unwind() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _run_server(settings: Settings) -> None:
+def _run_server(settings: Settings, credentials_file: Path | None) -> None:
     import gc
 
     import uvicorn
@@ -130,8 +135,10 @@ def _run_server(settings: Settings) -> None:
 
     settings = effective_settings(settings)
     try:
-        services, created = open_services(settings)
-    except BootstrapError as error:
+        services, created = open_services(
+            settings, warn=_warn, deliver=_credentials_writer(settings, credentials_file)
+        )
+    except (BootstrapError, CredentialsFileError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"credo listening on {settings.endpoint_url} (IAM and STS at /)")
     click.echo(f"store: {_redacted(settings.effective_database_url)}")
@@ -141,16 +148,13 @@ def _run_server(settings: Settings) -> None:
             f"{settings.root_access_key_id} / {'*' * len(settings.root_secret_access_key or '')}; "
             "POST /_credo/reset wipes all state"
         )
-    elif created is not None and created.generated:
-        click.echo(
-            _credentials_banner(
-                settings, created.account_id, created.access_key_id, created.secret_access_key
-            )
-        )
     elif created is not None:
-        click.echo(f"account {created.account_id} created with the root key from CREDO_ROOT_ACCESS_KEY_ID")
+        click.echo(_created_account_message(settings, created, credentials_file))
     else:
-        click.echo("credentials: the root access key printed when this store was first started")
+        click.echo(
+            "credentials: the root access key printed (or written to --credentials-file) when this "
+            "store was first started; `credo account rotate-root-key` replaces a lost one"
+        )
     app = create_app(services)
     # Everything loaded so far (service models, the policy catalog, SQLAlchemy) lives as long
     # as the process: keep it out of the collector's way, so full collections stay short.
@@ -175,6 +179,51 @@ def _run_server(settings: Settings) -> None:
     )
 
 
+def _warn(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _credentials_writer(
+    settings: Settings, credentials_file: Path | None
+) -> Callable[[RootCredentials], None] | None:
+    """Writes a new account's generated root key to ``credentials_file`` (before it is committed)."""
+    if credentials_file is None:
+        return None
+
+    def write(created: RootCredentials) -> None:
+        if created.generated:
+            text = root_credentials_text(
+                settings.endpoint_url,
+                created.account_id,
+                created.access_key_id,
+                created.secret_access_key,
+                once=False,
+            )
+            write_new_secret_file(credentials_file, text)
+
+    return write
+
+
+def _created_account_message(
+    settings: Settings, created: RootCredentials, credentials_file: Path | None
+) -> str:
+    """What the operator is told about a new account's root key: it, or where it is, never both."""
+    if not created.generated:
+        return f"account {created.account_id} created with the root key from CREDO_ROOT_ACCESS_KEY_ID"
+    if credentials_file is not None:
+        return (
+            f"account {created.account_id} created; its root credentials are in "
+            f"{credentials_file.expanduser().absolute()} (mode 0600)"
+        )
+    return root_credentials_text(
+        settings.endpoint_url,
+        created.account_id,
+        created.access_key_id,
+        created.secret_access_key,
+        once=True,
+    )
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -187,6 +236,7 @@ def _redacted(url: str) -> str:
 @click.option("--email", help="The root user's email address.")
 @click.option("--password", help="The root user's console password (prompted when --prompt-password).")
 @click.option("--prompt-password", is_flag=True, help="Ask for the root user's console password.")
+@credentials_file_option
 def init(
     data_dir: Path | None,
     database_url: str | None,
@@ -194,8 +244,13 @@ def init(
     email: str | None,
     password: str | None,
     prompt_password: bool,
+    credentials_file: Path | None,
 ) -> None:
-    """Create the store and its first account explicitly, and print the root credentials once."""
+    """Create the store and its first account explicitly, and print the root credentials once.
+
+    With --credentials-file PATH (or CREDO_CREDENTIALS_FILE) they are written to that new
+    file, mode 0600, instead of printed; the output only names the file.
+    """
     from sqlalchemy import update
 
     from credo.iam.accounts import BootstrapError
@@ -207,8 +262,10 @@ def init(
         password = click.prompt("Root console password", hide_input=True, confirmation_prompt=True)
     settings = _settings(data_dir=data_dir, database_url=database_url, account_id=account_id)
     try:
-        services, created = open_services(settings)
-    except BootstrapError as error:
+        services, created = open_services(
+            settings, warn=_warn, deliver=_credentials_writer(settings, credentials_file)
+        )
+    except (BootstrapError, CredentialsFileError) as error:
         raise click.ClickException(str(error)) from None
     try:
         if created is None:
@@ -220,16 +277,7 @@ def init(
                     .where(accounts.c.id == created.account_id)
                     .values(email=email, root_password_hash=hash_password(password) if password else None)
                 )
-        if created.generated:
-            click.echo(
-                _credentials_banner(
-                    settings, created.account_id, created.access_key_id, created.secret_access_key
-                )
-            )
-        else:
-            click.echo(
-                f"account {created.account_id} created with the root key from CREDO_ROOT_ACCESS_KEY_ID"
-            )
+        click.echo(_created_account_message(settings, created, credentials_file))
     finally:
         services.store.dispose()
 

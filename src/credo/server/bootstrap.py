@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from credo import keyring as keyrings
@@ -61,9 +61,22 @@ def throwaway_data_dir(settings: Settings) -> Iterator[Settings]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def open_services(settings: Settings) -> tuple[Services, accounts.RootCredentials | None]:
-    """Everything a server process needs; the root credentials if this start created the account."""
+def open_services(
+    settings: Settings,
+    *,
+    warn: Callable[[str], None] | None = None,
+    deliver: Callable[[accounts.RootCredentials], None] | None = None,
+) -> tuple[Services, accounts.RootCredentials | None]:
+    """Everything a server process needs; the root credentials if this start created the account.
+
+    ``warn`` receives one line per permission fixed (see ``secure_data_dir``); ``deliver``
+    receives the new account's root credentials before the account is committed, so a failure
+    to hand them over (an existing ``--credentials-file``) leaves no account whose key nobody has.
+    """
     accounts.check_root_key_pair(settings.root_access_key_id, settings.root_secret_access_key)
+    for line in secure_data_dir(settings):
+        if warn is not None:
+            warn(line)
     store = Store(settings.effective_database_url)
     upgrade(store)
     if settings.dev and not settings.master_key:
@@ -83,16 +96,43 @@ def open_services(settings: Settings) -> tuple[Services, accounts.RootCredential
         usage=KeyUsage(store),
         authorizer=Authorizer(store),
     )
-    return services, ensure_first_account(services)
+    try:
+        return services, ensure_first_account(services, deliver)
+    except BaseException:
+        store.dispose()
+        raise
 
 
-def ensure_first_account(services: Services) -> accounts.RootCredentials | None:
-    """Create the first account on an empty store; ``None`` when one exists already."""
+def secure_data_dir(settings: Settings) -> list[str]:
+    """Owner-only modes on the data dir (0700) and ``master.key`` (0600) when credo keeps them.
+
+    New ones are created so; an existing data dir made 0755 (by hand, by a package) would
+    otherwise stay open. The data dir is only touched when credo keeps its SQLite store or
+    master key there. One warning line per change, or per mode that could not be changed.
+    """
+    key_in_file = not settings.master_key and not settings.dev
+    if not key_in_file and settings.database_url is not None:
+        return []
+    data_dir = settings.effective_data_dir
+    found = [keyrings.restrict_to_owner(data_dir)]
+    if key_in_file:
+        found.append(keyrings.restrict_to_owner(data_dir / keyrings.MASTER_KEY_FILE))
+    return [line for line in found if line is not None]
+
+
+def ensure_first_account(
+    services: Services, deliver: Callable[[accounts.RootCredentials], None] | None = None
+) -> accounts.RootCredentials | None:
+    """Create the first account on an empty store; ``None`` when one exists already.
+
+    ``deliver`` runs inside the transaction that creates the account: if it raises, nothing
+    is created.
+    """
     settings = services.settings
     with services.store.write() as conn:
         if accounts.has_accounts(conn):
             return None
-        return accounts.create_account(
+        created = accounts.create_account(
             conn,
             services.keyring,
             services.clock.now(),
@@ -100,6 +140,9 @@ def ensure_first_account(services: Services) -> accounts.RootCredentials | None:
             root_access_key_id=settings.root_access_key_id,
             root_secret_access_key=settings.root_secret_access_key,
         )
+        if deliver is not None:
+            deliver(created)
+        return created
 
 
 def reset(services: Services) -> None:
