@@ -279,8 +279,8 @@ class MethodNotAllowed(AwsError):
 
 class UnknownOperationException(AwsError):
     """A request to a path that is no endpoint. AWS's front end answers these 404 with this code
-    (as a bare ``<UnknownOperationException/>`` element, which botocore cannot read); credo
-    sends it in the ErrorResponse shape every Query client parses."""
+    (as a bare ``<UnknownOperationException/>`` element, in which botocore finds no code at all);
+    credo sends it in the ErrorResponse shape every Query client parses."""
 
     code = "UnknownOperationException"
     status = 404
