@@ -206,7 +206,7 @@ def _row(result: StoreResult) -> str:
     )
 
 
-def render_section(results: Sequence[StoreResult], command: str, threads: int) -> str:
+def render_section(results: Sequence[StoreResult], command: str, threads: int, seed: int) -> str:
     lines = [
         *measured_heading(SECTION_TITLE, command),
         f"Machine: {os.cpu_count()} CPUs, {cpu_model()}, Linux {platform.release()}, "
@@ -217,11 +217,12 @@ def render_section(results: Sequence[StoreResult], command: str, threads: int) -
         "a write counts as acknowledged once it answered 200. The server is killed with SIGKILL at a "
         "random moment, started again on the same store, and every acknowledged write of the trial "
         "is checked through the API (user exists, policy exists, key authenticates with a signed "
-        "GetCallerIdentity, deleted key refused). *After all* checks every trial's writes again after "
-        "the last restart. *In flight* are writes sent but not answered when the server died: either "
+        "GetCallerIdentity, deleted key refused). *Lost after all* checks every trial's writes again "
+        "after the last restart. *In flight* are writes sent but not answered when the server died: either "
         "outcome is correct for them; *applied* shows how many had committed without being "
         "acknowledged. A kill keeps the operating system's page cache, so this tests that only "
-        "committed writes are acknowledged, not power-loss durability.",
+        f"committed writes are acknowledged, not power-loss durability. Random seed {seed} (the same "
+        "kill moments on both stores).",
         "",
         "| Store | Trials | Acknowledged writes | Lost | Lost after all | In flight at kill "
         "| Kill moment, restart | Other errors |",
@@ -272,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = args.postgres if store == "postgresql" else None
         results.append(run_store(store, url, args.trials, args.threads, (low, high), seed))
     shown = [_without_url(arg) for arg in argv]
-    section = render_section(results, load.command_line(shown, "benchmarks.crash"), args.threads)
+    section = render_section(results, load.command_line(shown, "benchmarks.crash"), args.threads, seed)
     print()
     print(section)
     if args.out != "-":

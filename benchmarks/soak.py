@@ -77,7 +77,7 @@ class MixedRequests:
         if not odd:
             body = f"Action=CreateUser&Version=2010-05-08&UserName=soak-{half}"
             return rate_load.prepare("CreateUser", "iam", body, self.port, ROOT)
-        if half < 1:
+        if half < 2:  # nothing made yet to delete (soak-1 is made at the second write)
             return self.fixed["GetCallerIdentity"]
         body = f"Action=DeleteUser&Version=2010-05-08&UserName=soak-{half - 1}"
         return rate_load.prepare("DeleteUser", "iam", body, self.port, ROOT)
@@ -120,6 +120,7 @@ class SoakResult:
     rss_after_setup: float = 0.0
     server_cpu: float = 0.0
     generator_cpu: float = 0.0
+    load_average: tuple[float, float] = (0.0, 0.0)
     skipped: str | None = None
 
 
@@ -143,6 +144,7 @@ async def _measure(server: load.Server, duration: float, max_seconds: float, res
         if int(elapsed) % 60 == 0:
             print(f"[{result.store}] {elapsed:.0f}s  RSS {result.rss[-1][1]:.1f} MiB", flush=True)
 
+    load_before = os.getloadavg()[1]
     server_cpu, own_cpu, started = server.cpu_seconds(), time.process_time(), time.perf_counter()
     recorder, longest_wait = await rate_load.open_loop(
         server.port, source, result.rate, duration, SOAK_CONNECTIONS, sample
@@ -151,6 +153,7 @@ async def _measure(server: load.Server, duration: float, max_seconds: float, res
     result.rss.append((result.seconds, rss_mib(pid)))
     result.server_cpu = (server.cpu_seconds() - server_cpu) / result.seconds
     result.generator_cpu = (time.process_time() - own_cpu) / result.seconds
+    result.load_average = (load_before, os.getloadavg()[1])
     result.total, result.minutes, result.by_name = recorder.total(), recorder.buckets, recorder.by_name
     result.longest_wait_ms = longest_wait * 1000
 
@@ -177,7 +180,7 @@ def _ms(value: float) -> str:
 
 def _summary_row(r: SoakResult) -> str:
     if r.skipped:
-        return f"| {r.store} | {r.skipped} |" + " |" * 9
+        return f"| {r.store} | {r.skipped} |" + " |" * 10
     total = r.total
     errors = sum(total.errors.values())
     return (
@@ -185,7 +188,8 @@ def _summary_row(r: SoakResult) -> str:
         f"| {r.rate:,.0f} | {r.seconds:.0f} s | {total.count:,} ({total.count / r.seconds:,.0f}/s) "
         f"| **{errors}** | {_ms(total.percentile_ms(0.5))} / {_ms(total.percentile_ms(0.9))} / "
         f"{_ms(total.percentile_ms(0.99))} / {_ms(total.percentile_ms(0.999))} / "
-        f"{_ms(max(total.latencies, default=0) * 1000)} | {r.server_cpu:.0%} | {r.generator_cpu:.0%} |"
+        f"{_ms(max(total.latencies, default=0) * 1000)} | {r.server_cpu:.0%} | {r.generator_cpu:.0%} "
+        f"| {r.load_average[0]:.1f} → {r.load_average[1]:.1f} |"
     )
 
 
@@ -230,11 +234,13 @@ def render_section(results: Sequence[SoakResult], command: str, pin_note: str) -
         f"{MAX_CONNECTIONS} connections from this Python generator. *Soak*: half that rate, "
         f"scheduled at fixed intervals over up to {SOAK_CONNECTIONS} keep-alive connections, with "
         "latency counted from each request's scheduled moment. CPU columns are shares of one core "
-        f"during the soak. Requests sent during the soak: {mix or 'none'}.",
+        "during the soak; *load average* is the machine's 5-minute load average (`/proc/loadavg`) "
+        "at the start and end of the soak, which shows how much other work shared the CPUs. "
+        f"Requests sent during the soak: {mix or 'none'}.",
         "",
         "| Store | Maximum req/s | Soak req/s | Duration | Requests | Errors "
-        "| p50 / p90 / p99 / p99.9 / max ms | server CPU | generator CPU |",
-        "|---|---|---:|---:|---:|---:|---|---:|---:|",
+        "| p50 / p90 / p99 / p99.9 / max ms | server CPU | generator CPU | load average |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|---|",
         *[_summary_row(r) for r in results],
         "",
         "Errors by kind: " + (", ".join(f"{k} {n}" for k, n in sorted(errors.items())) or "none") + ".",
