@@ -225,6 +225,18 @@ def _characters() -> list[Case]:
                 STS,
             )
         )
+    # The MFA serial number (an ARN of path and name) has 256 characters at most.
+    cases.append(
+        validation(
+            "MFA device name of 300 characters", iam("CreateVirtualMFADevice", VirtualMFADeviceName="m" * 300)
+        )
+    )
+    cases.append(
+        validation(
+            "MFA device path and name over 256 characters",
+            iam("CreateVirtualMFADevice", VirtualMFADeviceName="m" * 100, Path="/" + "p" * 200 + "/"),
+        )
+    )
     cases.append(validation("required member missing", iam("CreateUser")))
     cases.append(
         validation(

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from tests.hostile.corpus import Case, case, iam
 from tests.hostile.wire import Request
 
-ALLOW = {"Effect": "Allow", "Action": "*", "Resource": "*"}
-TRUST = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+ALLOW: dict[str, object] = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+TRUST: dict[str, object] = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
 
 
 def _with(statement: dict[str, object], **fields: object) -> str:

@@ -58,6 +58,12 @@ def _authorization_headers() -> list[Case]:
         ("empty region", _field("Credential", lambda v: re.sub(r"/us-east-1/", "//", v))),
         ("empty service", _field("Credential", lambda v: v.replace("/iam/", "//"))),
         ("empty key id", _field("Credential", lambda v: "/" + v.split("/", 1)[1])),
+        ("region of 64 characters", _field("Credential", lambda v: v.replace("us-east-1", "r" * 64))),
+        (
+            "region starting with a hyphen",
+            _field("Credential", lambda v: v.replace("us-east-1", "-us-east-1")),
+        ),
+        ("region with a dot", _field("Credential", lambda v: v.replace("us-east-1", "us.east.1"))),
         ("fields without separators", lambda h: h.replace(", ", " ")),
     ]
     mismatched = [
@@ -310,6 +316,18 @@ def _presigned_urls() -> list[Case]:
             403,
             "InvalidClientTokenId",
             edit=lambda url: url.replace("X-Amz-Credential=test", "X-Amz-Credential=%ED%A0%80test"),
+        ),
+        _presigned(
+            "region with a NUL",
+            403,
+            "IncompleteSignature",
+            signing=Signing(region="us\x00east", presigned=True),
+        ),
+        _presigned(
+            "region of 70 accented letters",
+            403,
+            "IncompleteSignature",
+            signing=Signing(region="é" * 70, presigned=True),
         ),
         _presigned(
             "scope service s3", 403, "SignatureDoesNotMatch", signing=Signing(service="s3", presigned=True)

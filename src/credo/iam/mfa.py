@@ -22,6 +22,7 @@ from credo.errors import (
     InvalidAuthenticationCode,
     LimitExceeded,
     NoSuchEntity,
+    ValidationError,
 )
 from credo.iam import tags as entity_tags
 from credo.iam import totp
@@ -33,6 +34,8 @@ DEPENDENTS.append((mfa_devices.c.user_id, "Cannot delete entity, must delete MFA
 
 # AWS lets a user hold up to eight MFA devices.
 MAX_DEVICES_PER_USER = 8
+# The serial number (the device's ARN) is at most 256 characters wherever AWS takes one.
+MAX_SERIAL_NUMBER = 256
 QR_ISSUER = "credo"
 INVALID_CODES = "Authentication code for device is not valid."
 # AWS documents no attempt limit, hence no wording for it: same code, a message that says why.
@@ -93,6 +96,11 @@ def create_virtual_mfa_device(call: Call) -> Result:
     new_tags = params.get("Tags", [])
     entity_tags.validate_new_tags(new_tags)
     serial = arn.iam_arn(account_id, "mfa", path, name)
+    if len(serial) > MAX_SERIAL_NUMBER:
+        raise ValidationError(
+            f"1 validation error detected: Value '{serial}' at 'serialNumber' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {MAX_SERIAL_NUMBER}"
+        )
     seed = totp.new_seed()
     sealed = totp.seal_seed(call.services.keyring, seed, serial)
     with call.services.store.write() as conn:

@@ -273,12 +273,17 @@ def _signature(
 def _scope_parts(scope: str) -> tuple[str, str, str] | None:
     """``(date, region, service)`` of ``date/region/service/aws4_request``; ``None`` if malformed.
 
+    The region must be a host name label, as botocore checks it: the region is recorded with
+    each key's last use, so it must be short and plain text (no NUL, nothing of 64 characters).
     Cached: a client signs with the same scope all day.
     """
     parts = scope.split("/")
-    if len(parts) != 4 or parts[3] != "aws4_request" or not all(parts):
+    if len(parts) != 4 or parts[3] != "aws4_request" or not all(parts) or not _REGION.match(parts[1]):
         return None
     return parts[0], parts[1], parts[2]
+
+
+_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\Z")
 
 
 @lru_cache(maxsize=1024)
