@@ -1,15 +1,19 @@
-"""``credo account create`` and ``credo account list`` against a store a server is using."""
+"""``credo account create``, ``list`` and ``rotate-root-key`` against a store a server is using."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import botocore.exceptions
 import pytest
-from tests.conftest import CREDO, DEV_ACCOUNT, Server
+from tests.conftest import CREDO, DEV_ACCOUNT, POSTGRES_URL, Server, start_server, stop_server
+from tests.server.test_bootstrap import credentials_from, fresh_database
 
 
 def credo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -101,3 +105,145 @@ def test_store_without_accounts_is_refused(tmp_path: Path) -> None:
     data = tmp_path / "data"
     refused = credo("account", "create", "--dev", "--data-dir", str(data))
     assert refused.returncode != 0 and "this store has no account yet" in refused.stderr
+
+
+def rotated(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``credo account rotate-root-key … --output json``, which must succeed."""
+    result = credo("account", "rotate-root-key", *args, "--output", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def refusal_of(client: Any) -> str:
+    """The AWS error code a GetCallerIdentity signed by ``client`` gets."""
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        client.get_caller_identity()
+    return str(caught.value.response["Error"]["Code"])
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_rotate_root_key_replaces_a_running_servers_root_key(tmp_path: Path, store: str) -> None:
+    """A rotated root key signs at once on a running server sharing the store; the old one is refused."""
+    if store == "postgresql" and not POSTGRES_URL:
+        pytest.skip("no PostgreSQL: set CREDO_TEST_DATABASE_URL")
+    env = {"CREDO_MASTER_KEY": base64.b64encode(b"r" * 32).decode()}
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    with fresh_database(store, tmp_path) as where:
+        assert credo("init", *where, "--credentials-file", str(first), env=env).returncode == 0
+        old_key, old_secret = credentials_from(first.read_text())
+        server = start_server(tmp_path, *where, env=env)
+        try:
+            old = server.client("sts", old_key, old_secret)
+            assert old.get_caller_identity()["Arn"].endswith(":root")  # now cached by the server
+            result = credo("account", "rotate-root-key", *where, "--credentials-file", str(second), env=env)
+            assert result.returncode == 0, result.stderr
+            new_key, new_secret = credentials_from(second.read_text())
+            assert stat.S_IMODE(second.stat().st_mode) == 0o600
+            assert f"old root access key {old_key}: deleted" in result.stdout
+            assert new_secret not in result.stdout and old_secret not in result.stdout + result.stderr
+            new = server.client("sts", new_key, new_secret)
+            assert new.get_caller_identity()["Arn"].endswith(":root")
+            assert refusal_of(old) == "InvalidClientTokenId"
+            listed = server.client("iam", new_key, new_secret).list_access_keys()["AccessKeyMetadata"]
+            assert [(k["AccessKeyId"], k["Status"]) for k in listed] == [(new_key, "Active")]
+        finally:
+            stop_server(server)
+
+
+OLD_KEY_CASES = [
+    # (flags, what the report says of the old key, whether it still signs, its listed status)
+    ((), "deleted", False, None),
+    (("--keep-old",), "kept active", True, "Active"),
+    (("--deactivate-old",), "deactivated", False, "Inactive"),
+]
+
+
+@pytest.mark.parametrize(("flags", "result", "still_signs", "status"), OLD_KEY_CASES)
+def test_rotate_root_key_deletes_deactivates_or_keeps_the_old_key(
+    server: Server, flags: tuple[str, ...], result: str, still_signs: bool, status: str | None
+) -> None:
+    """The old root key is deleted by default, kept active with --keep-old, made inactive with --deactivate-old."""
+    url = server.extra["database_url"]
+    try:
+        report = rotated("--dev", "--database-url", url, *flags)
+        assert report["AccountId"] == DEV_ACCOUNT
+        assert report["OldAccessKeys"] == [{"AccessKeyId": "test", "Result": result}]
+        new = server.client("iam", report["AccessKeyId"], report["SecretAccessKey"])
+        assert new.get_user()["User"]["Arn"] == f"arn:aws:iam::{DEV_ACCOUNT}:root"
+        old = server.client("sts")
+        if still_signs:
+            assert old.get_caller_identity()["Account"] == DEV_ACCOUNT
+        else:
+            assert refusal_of(old) == "InvalidClientTokenId"
+        listed = {k["AccessKeyId"]: k["Status"] for k in new.list_access_keys()["AccessKeyMetadata"]}
+        expected = {report["AccessKeyId"]: "Active"} | ({"test": status} if status else {})
+        assert listed == expected
+    finally:
+        server.reset()
+
+
+@pytest.mark.parametrize("flag", ["--keep-old", "--deactivate-old"])
+def test_rotate_root_key_respects_the_two_key_limit(server: Server, flag: str) -> None:
+    """A root user with two keys gets no third: keeping them is refused and nothing changes."""
+    url = server.extra["database_url"]
+    try:
+        server.client("iam").create_access_key()
+        refused = credo("account", "rotate-root-key", "--dev", "--database-url", url, flag)
+        assert refused.returncode != 0
+        assert "has 2 access keys, the most it may hold (AccessKeysPerUser: 2)" in refused.stderr
+        assert len(server.client("iam").list_access_keys()["AccessKeyMetadata"]) == 2
+        # Without the flag both old keys go and the new one is the only one.
+        report = rotated("--dev", "--database-url", url)
+        assert {old["Result"] for old in report["OldAccessKeys"]} == {"deleted"}
+        assert len(report["OldAccessKeys"]) == 2
+    finally:
+        server.reset()
+
+
+def test_rotate_root_key_names_the_account_by_id_or_alias(server: Server) -> None:
+    """With several accounts one must be named, by id or alias; the others' root keys are untouched."""
+    url = server.extra["database_url"]
+    try:
+        made = credo(
+            "account", "create", "--dev", "--database-url", url, "--alias", "team-b", "--output", "json"
+        )
+        other = json.loads(made.stdout)
+        unnamed = credo("account", "rotate-root-key", "--dev", "--database-url", url)
+        assert unnamed.returncode != 0
+        assert "several accounts: name one by id or alias with --account ID_OR_ALIAS" in unnamed.stderr
+        unknown = credo("account", "rotate-root-key", "--dev", "--database-url", url, "--account", "nope")
+        assert unknown.returncode != 0 and "no account has the id or alias 'nope'" in unknown.stderr
+        by_alias = rotated("--dev", "--database-url", url, "--account", "team-b")
+        assert by_alias["AccountId"] == other["AccountId"]
+        by_id = rotated("--dev", "--database-url", url, "--account", DEV_ACCOUNT)
+        assert by_id["AccountId"] == DEV_ACCOUNT
+        assert by_id["OldAccessKeys"] == [{"AccessKeyId": "test", "Result": "deleted"}]
+        assert refusal_of(server.client("sts", other["AccessKeyId"], other["SecretAccessKey"])) == (
+            "InvalidClientTokenId"
+        )
+        new = server.client("sts", by_alias["AccessKeyId"], by_alias["SecretAccessKey"])
+        assert new.get_caller_identity()["Account"] == other["AccountId"]
+    finally:
+        server.reset()
+
+
+def test_rotate_root_key_keeps_the_old_key_when_the_file_cannot_be_written(
+    server: Server, tmp_path: Path
+) -> None:
+    """An existing --credentials-file stops the rotation before anything changes."""
+    url = server.extra["database_url"]
+    taken = tmp_path / "taken.txt"
+    taken.write_text("keep me\n")
+    refused = credo(
+        "account", "rotate-root-key", "--dev", "--database-url", url, "--credentials-file", str(taken)
+    )
+    assert (
+        refused.returncode != 0
+        and "refusing to overwrite it (move it away, or name a new file); nothing was changed"
+        in refused.stderr
+    )
+    assert taken.read_text() == "keep me\n"
+    assert server.client("sts").get_caller_identity()["Account"] == DEV_ACCOUNT
+    keys = server.client("iam").list_access_keys()["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in keys] == ["test"]

@@ -79,7 +79,7 @@ def write_new_secret_file(path: Path, text: str) -> Path:
         _fsync_directory(target.parent)
     except FileExistsError:
         raise CredentialsFileError(
-            f"the credentials file {target} exists: refusing to overwrite it; move it away or name a new file"
+            f"the credentials file {target} exists: refusing to overwrite it (move it away, or name a new file)"
         ) from None
     except OSError as error:
         raise CredentialsFileError(
