@@ -86,3 +86,30 @@ def test_bad_limit_settings_are_refused_clearly(tmp_path: Path) -> None:
         start_server(tmp_path, "--dev", env={"CREDO_REQUEST_TIMEOUT": "soon"})
     assert "CREDO_REQUEST_TIMEOUT must be a float number, not 'soon'" in str(caught.value)
     assert "Traceback" not in str(caught.value)
+
+
+def test_huge_request_head_is_refused(strict_server: Server) -> None:
+    """Headers beyond 64 KiB are answered 400 and the connection closed; the server goes on."""
+    with socket.create_connection(("127.0.0.1", _port(strict_server)), timeout=WAIT) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        try:
+            for _ in range(200):  # 200 × 1 KiB header lines
+                sock.sendall(b"X-Filler: " + b"a" * 1024 + b"\r\n")
+        except OSError:
+            pass  # the server may close while we are still sending
+        received = b""
+        try:
+            while chunk := sock.recv(4096):
+                received += chunk
+        except ConnectionResetError:
+            pass
+    assert received.startswith(b"HTTP/1.1 400") or received == b""  # a reset may beat the answer
+    assert "request head passed 65536 bytes" in strict_server.log()
+    sts = boto3.client(
+        "sts",
+        endpoint_url=strict_server.endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name=REGION,
+    )
+    assert sts.get_caller_identity()["Account"] == "123456789012"

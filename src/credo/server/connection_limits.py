@@ -1,4 +1,4 @@
-"""Connections that cannot hold the server: a deadline for each request, a cap on connections.
+"""Connections that cannot hold the server: a deadline for each request, a cap on its head.
 
 uvicorn closes a connection idle *between* requests (``timeout_keep_alive``), but not one that
 opens and stays silent, sends half its headers, or announces a body it never sends: each would
@@ -10,23 +10,46 @@ of its previous response, or it is closed. Time spent computing the answer does 
 from __future__ import annotations
 
 import asyncio
+import logging
 import resource
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+log = logging.getLogger("credo.server")
+
+# The request line and headers together; botocore's requests carry well under 4 KiB.
+MAX_HEAD_BYTES = 64 * 1024
+
 
 class DeadlineHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, plus the request deadline."""
+    """uvicorn's httptools protocol, plus the request deadline and a cap on the request head
+    (httptools itself accepts headers of any size)."""
 
     request_timeout: float = 30.0
     _deadline: asyncio.TimerHandle | None = None
+    _in_head = True
+    _head_bytes = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
 
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        # Counted chunks may hold the start of the body too: judge only while still in the head.
+        if self._in_head and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+            log.warning("closed a connection whose request head passed %d bytes", MAX_HEAD_BYTES)
+            self.send_400_response("Request headers too large.")
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
     def on_message_complete(self) -> None:
         self._disarm()
+        self._in_head, self._head_bytes = True, 0  # what follows is the next request's head
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
