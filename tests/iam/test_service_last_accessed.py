@@ -374,3 +374,20 @@ def test_aws_cli_reports(server: Server, tmp_path: Path, make_user: Any) -> None
         json.loads(listed.stdout)["PoliciesGrantingServiceAccess"][0]["Policies"][0]["PolicyName"]
         == "test-policy"
     )
+
+
+def test_a_refused_record_does_not_cost_the_batch(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """When the database refuses one record, the others of the batch are still written."""
+    store = Store(f"sqlite:///{tmp_path / 'credo.sqlite3'}")
+    upgrade(store)
+    usage = KeyUsage(store)
+    good = Principal(ACCOUNT, "user", USER_ARN + "u", "AIDAGOOD", "u", "AKIAGOOD", "user", "AIDAGOOD")
+    bad = Principal(None, "user", USER_ARN + "v", "AIDABAD", "v", "AKIABAD", "user", "AIDABAD")  # type: ignore[arg-type]
+    usage.record_attempt(good, "iam", "ListUsers", "us-east-1", 1_700_000_000)
+    usage.record_attempt(bad, "iam", "ListUsers", "us-east-1", 1_700_000_000)  # no account: NOT NULL
+    usage.flush()
+    with store.read() as conn:
+        written = conn.execute(select(service_last_accessed.c.entity_id).distinct()).scalars().all()
+    assert written == ["AIDAGOOD"]
+    assert "dropped a last-use record the database refused" in caplog.text
+    store.dispose()

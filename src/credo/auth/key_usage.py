@@ -10,6 +10,7 @@ reports it: never one database write per request.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,10 +18,13 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from credo.auth.principal import Principal
 from credo.store.db import Store
 from credo.store.schema import access_keys, service_last_accessed
+
+log = logging.getLogger("credo.server")
 
 # Services whose actions are tracked one by one (AWS tracks IAM's, not STS's); for the others
 # only the service as a whole. Rows for the whole service have the action name "".
@@ -73,6 +77,23 @@ class KeyUsage:
             attempts, self._attempts = self._attempts, {}
         if not pending and not attempts:
             return
+        try:
+            self._write(pending, attempts)
+        except DBAPIError:
+            # One record the database refuses must not cost everyone's batch: write them one by
+            # one, dropping (and saying so, without values) only those refused again.
+            singles: list[tuple[dict[str, KeyUse], dict[_AttemptKey, _Attempt]]]
+            singles = [({key_id: use}, {}) for key_id, use in pending.items()]
+            singles += [({}, {key: attempt}) for key, attempt in attempts.items()]
+            for one_use, one_attempt in singles:
+                try:
+                    self._write(one_use, one_attempt)
+                except DBAPIError as error:
+                    log.warning(
+                        "dropped a last-use record the database refused (%s)", type(error.orig).__name__
+                    )
+
+    def _write(self, pending: dict[str, KeyUse], attempts: dict[_AttemptKey, _Attempt]) -> None:
         with self._store.write_quietly() as conn:
             for key_id, use in pending.items():
                 conn.execute(
