@@ -190,6 +190,16 @@ def test_set_keeps_comments_and_other_sections(files: AwsFiles, credo: Run) -> N
     )
 
 
+@pytest.mark.parametrize("value", ["x\n[evil]\nkey = 1", "x\r\ny = 2"])
+def test_set_refuses_values_that_would_forge_lines(files: AwsFiles, credo: Run, value: str) -> None:
+    """A value with a line break (or NUL) is refused with exit 255; both files stay as they were."""
+    before = files.read()
+    result = credo("configure", "set", "output", value)
+    assert result.returncode == 255
+    assert "cannot contain a line break or NUL" in result.stderr
+    assert files.read() == before
+
+
 @pytest.mark.parametrize(
     "varname",
     ["default.s3.a.b", "profile.dev.s3..x", "a.b.c"],

@@ -33,6 +33,23 @@ class ConfigFileError(Exception):
         super().__init__(f"Unable to parse config file: {where}: {reason}")
 
 
+class ConfigValueError(ValueError):
+    """A key or value that cannot be written to a config file as one option (e.g. a line break,
+    which would start a new line, and so could forge a section or option)."""
+
+
+def _check_writable(key: str, value: Value) -> None:
+    texts = [key]
+    if isinstance(value, dict):
+        for sub_key, sub_value in value.items():
+            texts += [sub_key, sub_value]
+    else:
+        texts.append(value)
+    for text in texts:
+        if any(c in text for c in "\r\n\x00"):
+            raise ConfigValueError(f"{key}: a value in a config file cannot contain a line break or NUL")
+
+
 @dataclass
 class Option:
     """One ``key = value`` entry and the line span it occupies (continuations included)."""
@@ -186,6 +203,7 @@ def _ensure_newline(lines: list[str], index: int) -> None:
 
 def set_option(document: IniDocument, section_name: str, key: str, value: Value) -> IniDocument:
     """Set ``key`` in ``[section_name]`` (a dict value sets nested keys), keeping everything else."""
+    _check_writable(key, value)
     lines = list(document.lines)
     section = document.section(section_name)
     if section is None:

@@ -12,7 +12,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from credo.cli.config_files import ConfigFileError
+from credo.cli.config_files import ConfigFileError, ConfigValueError
 
 CONFIG_ERROR_EXIT = 255
 
@@ -48,7 +48,7 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except ConfigFileError as error:
+        except (ConfigFileError, ConfigValueError) as error:
             exit_with(str(error))
         except OSError as error:
             where = f": {error.filename}" if error.filename else ""
