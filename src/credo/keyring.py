@@ -15,7 +15,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MASTER_KEY_FILE = "master.key"
 _NONCE_BYTES = 12
@@ -45,6 +47,7 @@ class Keyring:
         if len(current) != 32:
             raise KeyringError("a master key must be 32 bytes")
         self.current_id = key_id_of(current)
+        self._current = current
         self._keys = {key_id_of(k): AESGCM(k) for k in (current, *older)}
 
     def seal(self, plaintext: bytes, context: bytes = b"") -> Sealed:
@@ -62,6 +65,12 @@ class Keyring:
             return aead.decrypt(nonce, body, context)
         except Exception as exc:  # cryptography raises InvalidTag
             raise KeyringError(f"ciphertext does not open under master key {sealed.key_id}") from exc
+
+    def derive_key(self, purpose: bytes) -> bytes:
+        """A 32-byte key for one ``purpose`` (e.g. signing console cookies), by HKDF from the
+        current master key: a new master key gives new keys, and no purpose learns another's."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"credo:" + purpose)
+        return hkdf.derive(self._current)
 
 
 def decode_master_key(text: str) -> bytes:

@@ -143,7 +143,7 @@ class QueryEndpoint:
                 services,
                 request_id,
                 signature.region,
-                _client_ip(scope, headers, services.settings.trusted_proxy_depth),
+                client_ip(scope, headers, services.settings.trusted_proxy_depth),
             )
             # Service last accessed data counts attempts, allowed or not (batched, no write here).
             services.usage.record_attempt(resolved.principal, service_name, action, signature.region, now)
@@ -219,7 +219,7 @@ async def _read_body(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-def _client_ip(scope: Scope, headers: sigv4.Headers, trusted_depth: int) -> str:
+def client_ip(scope: Scope, headers: sigv4.Headers, trusted_depth: int) -> str:
     """The peer address, or the one ``trusted_depth`` proxies back in ``X-Forwarded-For``."""
     peer = scope.get("client")
     address = str(peer[0]) if peer else ""

@@ -1,8 +1,8 @@
 """``create_app``: the ASGI application one ``credo serve`` process runs.
 
-``/`` goes straight to the Query endpoint; everything else (dev-mode routes, and the console
-to come) is a Starlette app. A path or method nothing serves is answered in AWS's XML error
-shape to API clients (``UnknownOperationException`` 404, ``MethodNotAllowed`` 405) and in a
+``/`` goes straight to the Query endpoint (a browser's plain ``GET /`` is sent to the console's
+sign-in page); everything else (the console, dev-mode routes) is a Starlette app. A path or
+method nothing serves is answered in AWS's XML error shape to API clients (``UnknownOperationException`` 404, ``MethodNotAllowed`` 405) and in a
 short line of text to browsers and anything else.
 """
 
@@ -16,11 +16,12 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from credo import ids
 from credo.call import Services
+from credo.console.routes import console_routes, is_browser_visit
 from credo.errors import AwsError, MethodNotAllowed, UnknownOperationException
 from credo.protocol import model, xml
 from credo.server import bootstrap
@@ -40,7 +41,7 @@ class CredoApp:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.query = QueryEndpoint(services)
-        routes = []
+        routes = console_routes(services)
         if services.settings.dev:
             routes += [
                 Route("/_credo/reset", self.reset, methods=["POST"]),
@@ -55,6 +56,9 @@ class CredoApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Every method on "/": the Query endpoint answers those it does not take (MethodNotAllowed).
         if scope["type"] == "http" and scope["path"] == "/":
+            if scope["method"] == "GET" and is_browser_visit(scope):
+                await RedirectResponse("/signin", status_code=303)(scope, receive, send)
+                return
             await self.query(scope, receive, send)
         else:
             await self.web(scope, receive, send)

@@ -464,3 +464,41 @@ server_certificates = Table(
     Column("uploaded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("account_id", "name_lower", name="uq_server_certificates_account_name"),
 )
+
+# --- the web console ---
+
+# Signed-in (or half-signed-in: waiting for an MFA code or a new password) console sessions.
+# ``id`` is the SHA-256 of the random id in the cookie, so a copy of the table opens no session;
+# ``credential_stamp`` fingerprints the password hash signed in with: a changed password ends it.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # NULL for the account's root user.
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    # "mfa" (a code is due), "password" (a new password is due) or "active".
+    Column("stage", String(16), nullable=False),
+    Column("credential_stamp", String(64), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("mfa_authenticated_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_console_sessions_user", console_sessions.c.user_id)
+
+# Every console sign-in attempt (who, from where, outcome), for throttling and the audit trail.
+# ``account`` and ``user_name`` are as typed, lower-cased: attempts on unknown names count too.
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("account", String(256), nullable=False),
+    Column("user_name", String(128), nullable=False),
+    Column("account_id", String(12), nullable=True),
+    Column("source_ip", String(64), nullable=False),
+    Column("outcome", String(32), nullable=False),
+)
+Index("ix_sign_in_attempts_who", sign_in_attempts.c.account, sign_in_attempts.c.user_name)
+Index("ix_sign_in_attempts_source", sign_in_attempts.c.source_ip, sign_in_attempts.c.attempted_at)

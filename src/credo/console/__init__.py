@@ -1,0 +1,1 @@
+"""The web console: sign-in, console sessions, CSRF, and pages that call the API's operations."""

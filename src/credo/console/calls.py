@@ -1,0 +1,38 @@
+"""One way in: a console action is the API operation of the same name, as the signed-in principal.
+
+The console builds a ``Call`` exactly as the Query endpoint does and passes it through the same
+authorizer, so it can do nothing the API would refuse the same principal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from credo import ids
+from credo.auth.principal import Principal
+from credo.call import Call, Result, Services
+from credo.server.operations import OPERATIONS
+
+# The console has no region of its own; IAM is global and AWS's console signs IAM for us-east-1.
+CONSOLE_REGION = "us-east-1"
+
+
+def invoke(
+    services: Services,
+    principal: Principal,
+    service: str,
+    action: str,
+    params: Mapping[str, Any],
+    *,
+    source_ip: str,
+    secure_transport: bool,
+) -> Result:
+    """Authorize and run ``service:action``; raises the operation's ``AwsError`` (AccessDenied…).
+
+    Runs in a worker thread: handlers block on the store and some on password hashing.
+    """
+    operation = OPERATIONS[service][action]
+    call = Call(action, dict(params), principal, services, ids.request_id(), CONSOLE_REGION, source_ip)
+    services.authorizer.authorize(call, service, secure_transport)
+    return operation.handler(call)

@@ -1,0 +1,77 @@
+"""The console's pages for a signed-in session: the dashboard and the Users list."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from credo.console import overview
+from credo.console.sessions import ConsoleSession
+from credo.console.web import Console, is_secure, to_signin
+from credo.errors import AccessDenied
+
+Page = Callable[[Request, ConsoleSession], Awaitable[Response]]
+
+_PENDING = {"mfa": "/signin/mfa", "password": "/signin/password"}
+
+
+class ConsolePages:
+    """Routes under ``/console``; each needs a live, fully signed-in session."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/console", self.signed_in(self.home_redirect), methods=["GET"]),
+            Route("/console/home", self.signed_in(self.dashboard), methods=["GET"]),
+            Route("/console/users", self.signed_in(self.users), methods=["GET"]),
+            # Anything else under /console: sign in first, then "not found".
+            Route("/console/{rest:path}", self.signed_in(self.not_found), methods=["GET", "POST"]),
+        ]
+
+    def signed_in(self, page: Page) -> Callable[[Request], Awaitable[Response]]:
+        async def guarded(request: Request) -> Response:
+            session = await self.console.session_of(request)
+            if session is None:
+                return to_signin()
+            if session.stage in _PENDING:
+                return RedirectResponse(_PENDING[session.stage], status_code=303)
+            return await page(request, session)
+
+        return guarded
+
+    def _caller(self, request: Request, session: ConsoleSession) -> overview.Caller:
+        return overview.Caller(
+            self.console.services, session, self.console.source_ip(request), is_secure(request)
+        )
+
+    def _page(self, template: str, session: ConsoleSession, status: int = 200, **values: object) -> Response:
+        return self.console.render(
+            template, status=status, session=session, who=session.principal().arn, **values
+        )
+
+    async def home_redirect(self, _request: Request, _session: ConsoleSession) -> Response:
+        return RedirectResponse("/console/home", status_code=303)
+
+    async def dashboard(self, request: Request, session: ConsoleSession) -> Response:
+        shown = await anyio.to_thread.run_sync(overview.dashboard, self._caller(request, session))
+        base = f"{request.url.scheme}://{request.url.netloc}"
+        signin_url = f"{base}/signin?account={shown.alias or shown.account_id}"
+        return self._page(
+            "dashboard.html", session, title="IAM Dashboard", shown=shown, signin_url=signin_url
+        )
+
+    async def users(self, request: Request, session: ConsoleSession) -> Response:
+        try:
+            rows = await anyio.to_thread.run_sync(overview.list_users, self._caller(request, session))
+        except AccessDenied as error:
+            return self._page("users.html", session, status=403, title="Users", rows=[], denied=error.message)
+        return self._page("users.html", session, title="Users", rows=rows, denied=None)
+
+    async def not_found(self, _request: Request, session: ConsoleSession) -> Response:
+        return self._page("not_found.html", session, status=404, title="Page not found")

@@ -1,0 +1,40 @@
+"""The console's routes, mounted by ``credo.server.app`` beside the Query endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from credo.call import Services
+from credo.console.pages import ConsolePages
+from credo.console.signin_routes import SignInPages
+from credo.console.web import STATIC, Console
+
+
+def console_routes(services: Services) -> list[BaseRoute]:
+    console = Console(services)
+    return [
+        *SignInPages(console).routes(),
+        # Before the pages: their catch-all under /console would take these paths otherwise.
+        Mount("/console/static", StaticFiles(directory=STATIC), name="console-static"),
+        *ConsolePages(console).routes(),
+    ]
+
+
+def is_browser_visit(scope: MutableMapping[str, Any]) -> bool:
+    """Whether a ``GET /`` is a person's browser (HTML wanted, no SigV4), to send to sign-in."""
+    if scope.get("method") != "GET":
+        return False
+    query: bytes = scope.get("query_string") or b""
+    if b"x-amz-" in query.lower():
+        return False
+    wants_html = False
+    for name, value in scope.get("headers") or ():
+        if name == b"authorization":
+            return False
+        if name == b"accept" and b"text/html" in value:
+            wants_html = True
+    return wants_html
