@@ -23,7 +23,7 @@ CASES = [
     ("GET", "/nowhere", {}, None, 404, None),
     ("GET", "/nowhere", BROWSER, None, 404, None),
     ("POST", "/nowhere", BROWSER | FORM, b"Action=ListUsers", 404, None),
-    ("GET", "/console", {"Accept": "*/*"}, None, 404, None),
+    ("GET", "/nowhere", {"Accept": "*/*"}, None, 404, None),
     ("GET", "/nowhere", SIGNED, None, 404, "UnknownOperationException"),
     ("POST", "/iam", FORM, b"Action=ListUsers&Version=2010-05-08", 404, "UnknownOperationException"),
     ("GET", "/nowhere?X-Amz-Algorithm=AWS4-HMAC-SHA256", {}, None, 404, "UnknownOperationException"),
