@@ -17,8 +17,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 log = logging.getLogger("credo.server")
 
-# The request line and headers together; botocore's requests carry well under 4 KiB.
-MAX_HEAD_BYTES = 64 * 1024
+# The request line and headers together. botocore's requests carry a few KiB, but a session
+# token holding managed session policies (compressed, sealed, base64) can reach a few hundred.
+MAX_HEAD_BYTES = 1024 * 1024
 
 
 class DeadlineHttpToolsProtocol(HttpToolsProtocol):

@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 import secrets
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -100,7 +101,9 @@ def _to_json(claims: SessionClaims) -> bytes:
         "exp": claims.expires_at,
         "src": claims.source_key_id,
         "mfa": claims.mfa_authenticated_at,
-        "pol": list(claims.session_policies),
+        # Session policies (managed ones can be 100 KB of JSON each) travel compressed, apart
+        # from the secret: compressing attacker-chosen text beside a secret would let lengths leak it.
+        "pz": base64.b64encode(zlib.compress(json.dumps(list(claims.session_policies)).encode(), 9)).decode(),
         "tag": [list(tag) for tag in claims.session_tags],
     }
     if claims.source_identity is not None:
@@ -126,11 +129,26 @@ def _from_json(raw: bytes) -> SessionClaims:
         expires_at=int(body["exp"]),
         source_key_id=body["src"],
         mfa_authenticated_at=body["mfa"],
-        session_policies=tuple(body["pol"]),
+        session_policies=_policies(body),
         session_tags=tuple((key, value) for key, value in body["tag"]),
         source_identity=body.get("si"),
         transitive_tag_keys=tuple(body.get("tt", ())),
     )
+
+
+# A token's session policies never expand past this (10 of AWS's largest managed policies fit).
+_MAX_POLICIES_BYTES = 4 * 1024 * 1024
+
+
+def _policies(body: dict[str, Any]) -> tuple[str, ...]:
+    """The session policies of a token: compressed (``pz``), or as sealed before (``pol``)."""
+    if "pz" not in body:
+        return tuple(body["pol"])
+    inflate = zlib.decompressobj()
+    raw = inflate.decompress(base64.b64decode(body["pz"], validate=True), _MAX_POLICIES_BYTES)
+    if inflate.unconsumed_tail:
+        raise ValueError("session policies too large")
+    return tuple(str(document) for document in json.loads(raw))
 
 
 def derive_token_key(master_key: bytes) -> bytes:
@@ -170,5 +188,5 @@ class SessionTokenKeys:
             raise InvalidClientTokenId()
         try:
             return _from_json(aead.decrypt(nonce, body, header))
-        except (InvalidTag, ValueError, KeyError, TypeError):
+        except (InvalidTag, ValueError, KeyError, TypeError, binascii.Error, zlib.error):
             raise InvalidClientTokenId() from None
