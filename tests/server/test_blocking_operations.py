@@ -21,9 +21,21 @@ from credo.settings import Settings
 from tests.server.test_reply_bursts import signed_scope
 
 
-@pytest.mark.parametrize("action", ["CreateLoginProfile", "UpdateLoginProfile", "ChangePassword"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "CreateLoginProfile",
+        "UpdateLoginProfile",
+        "ChangePassword",
+        # Compiling large policies and making up to 1,000 × 1,000 decisions takes seconds.
+        "SimulateCustomPolicy",
+        "SimulatePrincipalPolicy",
+        "GetContextKeysForCustomPolicy",
+        "GetContextKeysForPrincipalPolicy",
+    ],
+)
 def test_password_operations_are_marked_blocking(action: str) -> None:
-    """Every operation that hashes a password is one the server keeps off its event loop."""
+    """Every operation that hashes a password or simulates policies is kept off the event loop."""
     assert OPERATIONS["iam"][action].blocking
 
 

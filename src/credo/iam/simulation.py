@@ -352,8 +352,8 @@ def get_context_keys_for_principal_policy(call: Call) -> Result:
 
 
 OPERATIONS = {
-    "SimulateCustomPolicy": Operation(simulate_custom_policy),
-    "SimulatePrincipalPolicy": Operation(simulate_principal_policy),
-    "GetContextKeysForCustomPolicy": Operation(get_context_keys_for_custom_policy),
-    "GetContextKeysForPrincipalPolicy": Operation(get_context_keys_for_principal_policy),
+    "SimulateCustomPolicy": Operation(simulate_custom_policy, blocking=True),
+    "SimulatePrincipalPolicy": Operation(simulate_principal_policy, blocking=True),
+    "GetContextKeysForCustomPolicy": Operation(get_context_keys_for_custom_policy, blocking=True),
+    "GetContextKeysForPrincipalPolicy": Operation(get_context_keys_for_principal_policy, blocking=True),
 }
