@@ -46,6 +46,9 @@ def test_first_start_prints_root_keys_once(tmp_path: Path) -> None:
         key, secret = credentials_from(output)
         assert key.startswith("AKIA") and len(secret) == 40
         assert f"endpoint_url = {server.endpoint}" in output
+        key_account = output.split("Root credentials for account ", 1)[1].split(" ", 1)[0]
+        assert f"Console sign-in URL for IAM users: {server.endpoint}/signin?account={key_account}" in output
+        assert key_account.isdigit()
         sts = boto3.client(
             "sts",
             endpoint_url=server.endpoint,

@@ -50,6 +50,9 @@ and into ~/.aws/config:
   region = us-east-1
   endpoint_url = {endpoint}
 then: aws --profile credo sts get-caller-identity
+
+Console sign-in URL for IAM users: {endpoint}/signin?account={account_id}
+Root user (email and password): {endpoint}/signin/root
 """
 
 
