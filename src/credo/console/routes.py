@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from credo.call import Services
+from credo.console.credentials import SecurityCredentialsPages
 from credo.console.pages import ConsolePages
 from credo.console.signin_routes import SignInPages
 from credo.console.web import STATIC, Console
@@ -16,11 +17,13 @@ from credo.console.web import STATIC, Console
 
 def console_routes(services: Services) -> list[BaseRoute]:
     console = Console(services)
+    pages = ConsolePages(console)
     return [
         *SignInPages(console).routes(),
         # Before the pages: their catch-all under /console would take these paths otherwise.
         Mount("/console/static", StaticFiles(directory=STATIC), name="console-static"),
-        *ConsolePages(console).routes(),
+        *SecurityCredentialsPages(pages).routes(),
+        *pages.routes(),
     ]
 
 
