@@ -1,7 +1,8 @@
 """Property: the CLI's readers of hand-edited files fail only with their documented errors.
 
 ``config_files.parse_ini`` / ``read_ini`` (the shared ``config`` and ``credentials`` files)
-raise ``ConfigFileError``; ``configure_import`` (IAM's CSV of access keys) raises
+raise ``ConfigFileError`` (and ``set_option`` ``ConfigValueError`` for a value that would span
+lines); ``configure_import`` (IAM's CSV of access keys) raises
 ``CsvImportError``. Inputs are drawn from the files' own syntax (sections, keys, nested
 values, comments, continuation lines, quotes) bent at random, from arbitrary text, and as
 arbitrary bytes on disk (invalid UTF-8, a BOM).
@@ -16,7 +17,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credo.cli.config_files import ConfigFileError, parse_ini, read_ini, remove_option, set_option
+from credo.cli.config_files import (
+    ConfigFileError,
+    ConfigValueError,
+    parse_ini,
+    read_ini,
+    remove_option,
+    set_option,
+)
 from credo.cli.configure_import import CsvImportError, parse_credentials_csv, read_csv_argument
 from credo.cli.shared_config import SharedConfig
 from tests.hostile.fuzzing import examples
@@ -76,7 +84,7 @@ VALUES = st.one_of(
 def test_ini_files_parse_or_raise_config_file_error(
     config: str, credentials: str, name: str, key: str, value: str | dict[str, str]
 ) -> None:
-    """Any text is a document or ConfigFileError; reading and editing a document raise nothing else."""
+    """Any text is a document or ConfigFileError; editing raises only ConfigValueError besides."""
     try:
         shared = SharedConfig(parse_ini(config, "config"), parse_ini(credentials, "credentials"))
         for profile in shared.profile_names():
@@ -85,7 +93,7 @@ def test_ini_files_parse_or_raise_config_file_error(
         shared.sso_sessions()
         edited = set_option(shared.config, name, key, value)
         remove_option(edited, name, key)
-    except ConfigFileError:
+    except (ConfigFileError, ConfigValueError):
         pass
 
 
