@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,8 +29,6 @@ from credo.iam.password_policy import as_utc
 
 PATH = "/console/security-credentials"
 TITLE = "My security credentials"
-# Secrets created but not yet shown; a session that never looks again must not pin memory.
-_MAX_PENDING = 256
 
 
 @dataclass(frozen=True)
@@ -81,8 +78,6 @@ class SecurityCredentialsPages:
     def __init__(self, pages: ConsolePages) -> None:
         self.pages = pages
         self.console = pages.console
-        # session key → (access key id, secret), shown once by ``created``.
-        self._pending: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
     def routes(self) -> list[Route]:
         guard = self.pages.signed_in
@@ -96,19 +91,7 @@ class SecurityCredentialsPages:
         ]
 
     def _caller(self, request: Request, session: ConsoleSession) -> Caller:
-        return self.pages._caller(request, session)
-
-    async def _run(self, caller: Caller, action: str, **params: Any) -> AwsError | None:
-        """Run ``action``; the error when it is refused or fails, else ``None``."""
-
-        def run() -> None:
-            caller.call(action, **params)
-
-        try:
-            await anyio.to_thread.run_sync(run)
-        except AwsError as error:
-            return error
-        return None
+        return self.pages.caller(request, session)
 
     async def _listing(
         self, request: Request, session: ConsoleSession, *, status: int = 200, error: str | None = None
@@ -121,7 +104,7 @@ class SecurityCredentialsPages:
         except AwsError as refused:
             errors.append(refused.message)
             status = status if error is not None else refused.status
-        return self.pages._page(
+        return self.pages.page(
             "security_credentials.html", session, status=status, title=TITLE, rows=rows, errors=errors
         )
 
@@ -134,22 +117,20 @@ class SecurityCredentialsPages:
             return forbidden(self.console)
         caller = self._caller(request, session)
         try:
-            made = await anyio.to_thread.run_sync(lambda: caller.call("CreateAccessKey"))
+            made = await self.pages.call(caller, "CreateAccessKey")
         except AwsError as error:
             return await self._listing(request, session, status=error.status, error=error.message)
         key = made["AccessKey"]
-        self._pending[session.key] = (key["AccessKeyId"], key["SecretAccessKey"])
-        while len(self._pending) > _MAX_PENDING:
-            self._pending.popitem(last=False)
+        self.console.shown_once.put(session.key, "access-key", (key["AccessKeyId"], key["SecretAccessKey"]))
         return RedirectResponse(f"{PATH}/created", status_code=303)
 
     async def created(self, _request: Request, session: ConsoleSession) -> Response:
-        pending = self._pending.pop(session.key, None)
+        pending = self.console.shown_once.take(session.key, "access-key")
         if pending is None:
-            return self.pages._page("access_key_created.html", session, title="Retrieve access key", key=None)
+            return self.pages.page("access_key_created.html", session, title="Retrieve access key", key=None)
         key_id, secret = pending
         filename = f"{session.user_name}_accessKeys.csv" if session.user_name else "rootkey.csv"
-        return self.pages._page(
+        return self.pages.page(
             "access_key_created.html",
             session,
             title="Retrieve access key",
@@ -161,7 +142,7 @@ class SecurityCredentialsPages:
         if not csrf_ok(session, form):
             return forbidden(self.console)
         status = "Active" if form.get("status") == "Active" else "Inactive"
-        error = await self._run(
+        error = await self.pages.attempt(
             self._caller(request, session), "UpdateAccessKey", AccessKeyId=form.get("key", ""), Status=status
         )
         if error is not None:
@@ -169,7 +150,7 @@ class SecurityCredentialsPages:
         return RedirectResponse(PATH, status_code=303)
 
     async def confirm_delete(self, request: Request, session: ConsoleSession) -> Response:
-        return self.pages._page(
+        return self.pages.page(
             "access_key_delete.html",
             session,
             title="Delete access key",
@@ -183,7 +164,7 @@ class SecurityCredentialsPages:
             return forbidden(self.console)
         key_id = form.get("key", "")
         if form.get("confirm", "").strip() != key_id:
-            return self.pages._page(
+            return self.pages.page(
                 "access_key_delete.html",
                 session,
                 status=400,
@@ -191,7 +172,9 @@ class SecurityCredentialsPages:
                 key=key_id,
                 error="The text you entered does not match the access key ID.",
             )
-        error = await self._run(self._caller(request, session), "DeleteAccessKey", AccessKeyId=key_id)
+        error = await self.pages.attempt(
+            self._caller(request, session), "DeleteAccessKey", AccessKeyId=key_id
+        )
         if error is not None:
             return await self._listing(request, session, status=error.status, error=error.message)
         return RedirectResponse(PATH, status_code=303)

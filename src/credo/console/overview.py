@@ -31,11 +31,12 @@ class Caller:
     source_ip: str
     secure: bool
 
-    def call(self, action: str, **params: Any) -> Result:
+    def call(self, action: str, service: str = "iam", **params: Any) -> Result:
+        """``service:action`` as the session's principal; raises its ``AwsError`` (AccessDenied…)."""
         return calls.invoke(
             self.services,
             self.session.principal(),
-            "iam",
+            service,
             action,
             params,
             source_ip=self.source_ip,

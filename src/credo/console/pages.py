@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from credo.call import Result
 from credo.console import overview
 from credo.console.sessions import ConsoleSession
 from credo.console.web import Console, is_secure, to_signin
-from credo.errors import AccessDenied
+from credo.errors import AccessDenied, AwsError
 
 Page = Callable[[Request, ConsoleSession], Awaitable[Response]]
 
@@ -45,33 +47,45 @@ class ConsolePages:
 
         return guarded
 
-    def _caller(self, request: Request, session: ConsoleSession) -> overview.Caller:
+    def caller(self, request: Request, session: ConsoleSession) -> overview.Caller:
+        """The signed-in principal, ready to call API operations through the authorizer."""
         return overview.Caller(
             self.console.services, session, self.console.source_ip(request), is_secure(request)
         )
 
-    def _page(self, template: str, session: ConsoleSession, status: int = 200, **values: object) -> Response:
+    def page(self, template: str, session: ConsoleSession, status: int = 200, **values: object) -> Response:
+        """A console page for ``session``: the navigation, who is signed in, and ``values``."""
         return self.console.render(
             template, status=status, session=session, who=session.principal().arn, **values
         )
+
+    async def call(self, caller: overview.Caller, action: str, **params: Any) -> Result:
+        """``caller.call`` in a worker thread (handlers block on the store, some on argon2)."""
+        return await anyio.to_thread.run_sync(lambda: caller.call(action, **params))
+
+    async def attempt(self, caller: overview.Caller, action: str, **params: Any) -> AwsError | None:
+        """Run ``action``; the error when it is refused or fails, else ``None``."""
+        try:
+            await self.call(caller, action, **params)
+        except AwsError as error:
+            return error
+        return None
 
     async def home_redirect(self, _request: Request, _session: ConsoleSession) -> Response:
         return RedirectResponse("/console/home", status_code=303)
 
     async def dashboard(self, request: Request, session: ConsoleSession) -> Response:
-        shown = await anyio.to_thread.run_sync(overview.dashboard, self._caller(request, session))
+        shown = await anyio.to_thread.run_sync(overview.dashboard, self.caller(request, session))
         base = f"{request.url.scheme}://{request.url.netloc}"
         signin_url = f"{base}/signin?account={shown.alias or shown.account_id}"
-        return self._page(
-            "dashboard.html", session, title="IAM Dashboard", shown=shown, signin_url=signin_url
-        )
+        return self.page("dashboard.html", session, title="IAM Dashboard", shown=shown, signin_url=signin_url)
 
     async def users(self, request: Request, session: ConsoleSession) -> Response:
         try:
-            rows = await anyio.to_thread.run_sync(overview.list_users, self._caller(request, session))
+            rows = await anyio.to_thread.run_sync(overview.list_users, self.caller(request, session))
         except AccessDenied as error:
-            return self._page("users.html", session, status=403, title="Users", rows=[], denied=error.message)
-        return self._page("users.html", session, title="Users", rows=rows, denied=None)
+            return self.page("users.html", session, status=403, title="Users", rows=[], denied=error.message)
+        return self.page("users.html", session, title="Users", rows=rows, denied=None)
 
     async def not_found(self, _request: Request, session: ConsoleSession) -> Response:
-        return self._page("not_found.html", session, status=404, title="Page not found")
+        return self.page("not_found.html", session, status=404, title="Page not found")

@@ -9,9 +9,18 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from credo.call import Services
+from credo.console.account_settings import AccountSettingsPages
 from credo.console.credentials import SecurityCredentialsPages
+from credo.console.federation import FederationEndpoint
+from credo.console.groups import GroupsPages
+from credo.console.mfa_pages import MfaPages
 from credo.console.pages import ConsolePages
+from credo.console.policies import PoliciesPages
+from credo.console.roles import RolesPages
 from credo.console.signin_routes import SignInPages
+from credo.console.switch_role import SwitchRolePages
+from credo.console.user_create import CreateUserPages
+from credo.console.users import UsersPages
 from credo.console.web import STATIC, Console
 
 
@@ -20,9 +29,19 @@ def console_routes(services: Services) -> list[BaseRoute]:
     pages = ConsolePages(console)
     return [
         *SignInPages(console).routes(),
+        *FederationEndpoint(pages).routes(),
+        *SwitchRolePages(pages).routes(),
         # Before the pages: their catch-all under /console would take these paths otherwise.
         Mount("/console/static", StaticFiles(directory=STATIC), name="console-static"),
         *SecurityCredentialsPages(pages).routes(),
+        *MfaPages(pages).routes(),
+        # The wizard's /console/users/create before the detail page's /console/users/{name}.
+        *CreateUserPages(pages).routes(),
+        *UsersPages(pages).routes(),
+        *GroupsPages(pages).routes(),
+        *RolesPages(pages).routes(),
+        *PoliciesPages(pages).routes(),
+        *AccountSettingsPages(pages).routes(),
         *pages.routes(),
     ]
 

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from credo.call import Services
 from credo.console import sessions
 from credo.console.cookies import SESSION_COOKIE, CookieSigner, tokens_match
+from credo.console.shown_once import ShownOnce
 from credo.protocol import sigv4
 from credo.server.api import client_ip
 
@@ -41,6 +42,8 @@ class Console:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.signer = CookieSigner(services.keyring.derive_key(b"console-cookies"))
+        # New secrets (access keys, passwords) on their way to the one page that shows them.
+        self.shown_once = ShownOnce()
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         body = _environment.get_template(template).render(**values)

@@ -1,0 +1,16 @@
+"""The Groups pages (to be built)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from credo.console.pages import ConsolePages
+
+
+class GroupsPages:
+    def __init__(self, pages: ConsolePages) -> None:
+        self.pages = pages
+        self.console = pages.console
+
+    def routes(self) -> list[BaseRoute]:
+        return []

@@ -1,0 +1,60 @@
+"""Search and paging for the console's lists, as the IAM console's tables offer them.
+
+A list page takes ``?q=`` (case-insensitive substring of the row's searchable text) and
+``?page=`` (1-based); bad values fall back to the first page rather than an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+
+Row = TypeVar("Row")
+
+PAGE_SIZE = 25
+_MAX_QUERY = 128
+
+
+@dataclass(frozen=True)
+class Listing(Generic[Row]):
+    """One page of a filtered list, with what the pager template needs."""
+
+    rows: Sequence[Row]
+    total: int
+    query: str
+    page: int
+    pages: int
+    path: str
+
+    def link(self, page: int) -> str:
+        params = {"q": self.query, "page": str(page)} if self.query else {"page": str(page)}
+        return f"{self.path}?{urlencode(params)}"
+
+    @property
+    def first_shown(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * PAGE_SIZE + 1
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.page * PAGE_SIZE, self.total)
+
+
+def search_and_page(
+    request: Request, rows: Sequence[Row], text_of: Callable[[Row], str], page_size: int = PAGE_SIZE
+) -> Listing[Row]:
+    """The page of ``rows`` the request asks for, keeping those whose text contains ``q``."""
+    query = request.query_params.get("q", "").strip()[:_MAX_QUERY]
+    needle = query.casefold()
+    kept = [row for row in rows if needle in text_of(row).casefold()] if needle else list(rows)
+    pages = max(1, -(-len(kept) // page_size))
+    try:
+        page = int(request.query_params.get("page", "1"))
+    except ValueError:
+        page = 1
+    page = min(max(page, 1), pages)
+    start = (page - 1) * page_size
+    return Listing(kept[start : start + page_size], len(kept), query, page, pages, request.url.path)

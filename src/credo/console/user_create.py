@@ -1,0 +1,16 @@
+"""The Create user wizard (to be built)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from credo.console.pages import ConsolePages
+
+
+class CreateUserPages:
+    def __init__(self, pages: ConsolePages) -> None:
+        self.pages = pages
+        self.console = pages.console
+
+    def routes(self) -> list[BaseRoute]:
+        return []
