@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from botocore.serialize import QuerySerializer
+
 from credo import ids
 from credo.auth.principal import Principal
 from credo.call import Call, Result, Services
+from credo.protocol import model, query
 from credo.server.operations import OPERATIONS
 
 # The console has no region of its own; IAM is global and AWS's console signs IAM for us-east-1.
@@ -33,6 +36,25 @@ def invoke(
     Runs in a worker thread: handlers block on the store and some on password hashing.
     """
     operation = OPERATIONS[service][action]
-    call = Call(action, dict(params), principal, services, ids.request_id(), CONSOLE_REGION, source_ip)
+    call = Call(
+        action,
+        checked(service, action, params),
+        principal,
+        services,
+        ids.request_id(),
+        CONSOLE_REGION,
+        source_ip,
+    )
     services.authorizer.authorize(call, service, secure_transport)
     return operation.handler(call)
+
+
+def checked(service: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` as the Query endpoint would hand them over: put on the wire and decoded through
+    the service model, so a name, length or range the API refuses (``ValidationError``, in AWS's
+    words) is refused here too, before authorization as there."""
+    operation_model = model.operation(service, action)
+    assert operation_model is not None, action
+    present = {name: value for name, value in params.items() if value is not None}
+    body = QuerySerializer().serialize_to_request(present, operation_model)["body"]
+    return query.decode(operation_model.input_shape, {name: str(value) for name, value in body.items()})
