@@ -47,14 +47,27 @@ def search_and_page(
     request: Request, rows: Sequence[Row], text_of: Callable[[Row], str], page_size: int = PAGE_SIZE
 ) -> Listing[Row]:
     """The page of ``rows`` the request asks for, keeping those whose text contains ``q``."""
-    query = request.query_params.get("q", "").strip()[:_MAX_QUERY]
+    params = request.query_params
+    return page_of(rows, text_of, params.get("q", ""), params.get("page", "1"), request.url.path, page_size)
+
+
+def page_of(
+    rows: Sequence[Row],
+    text_of: Callable[[Row], str],
+    query: str,
+    page_text: str,
+    path: str,
+    page_size: int = PAGE_SIZE,
+) -> Listing[Row]:
+    """``search_and_page`` for a search and page that arrive some other way (a wizard's form)."""
+    query = query.strip()[:_MAX_QUERY]
     needle = query.casefold()
     kept = [row for row in rows if needle in text_of(row).casefold()] if needle else list(rows)
     pages = max(1, -(-len(kept) // page_size))
     try:
-        page = int(request.query_params.get("page", "1"))
+        page = int(page_text)
     except ValueError:
         page = 1
     page = min(max(page, 1), pages)
     start = (page - 1) * page_size
-    return Listing(kept[start : start + page_size], len(kept), query, page, pages, request.url.path)
+    return Listing(kept[start : start + page_size], len(kept), query, page, pages, path)

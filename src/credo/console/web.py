@@ -79,10 +79,15 @@ class Console:
 
 async def read_form(request: Request) -> dict[str, str]:
     """A URL-encoded form body (no multipart: the console's forms never upload files)."""
+    return dict(await read_form_pairs(request))
+
+
+async def read_form_pairs(request: Request) -> list[tuple[str, str]]:
+    """The form's fields in order, repeated names kept (checkbox lists, rows of tags)."""
     body = await request.body()
     if len(body) > _MAX_FORM:
-        return {}
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        return []
+    return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def csrf_ok(session: sessions.ConsoleSession, form: dict[str, str]) -> bool:
