@@ -13,7 +13,7 @@ from starlette.routing import Route
 from credo.call import Result
 from credo.console import overview
 from credo.console.sessions import ConsoleSession
-from credo.console.web import Console, is_secure, to_signin
+from credo.console.web import Console, is_secure, signin_url, to_signin
 from credo.errors import AccessDenied, AwsError
 
 Page = Callable[[Request, ConsoleSession], Awaitable[Response]]
@@ -76,9 +76,8 @@ class ConsolePages:
 
     async def dashboard(self, request: Request, session: ConsoleSession) -> Response:
         shown = await anyio.to_thread.run_sync(overview.dashboard, self.caller(request, session))
-        base = f"{request.url.scheme}://{request.url.netloc}"
-        signin_url = f"{base}/signin?account={shown.alias or shown.account_id}"
-        return self.page("dashboard.html", session, title="IAM Dashboard", shown=shown, signin_url=signin_url)
+        url = signin_url(request, shown.alias or shown.account_id)
+        return self.page("dashboard.html", session, title="IAM Dashboard", shown=shown, signin_url=url)
 
     async def users(self, request: Request, session: ConsoleSession) -> Response:
         try:

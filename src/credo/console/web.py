@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import anyio.to_thread
 import jinja2
@@ -101,6 +101,11 @@ def forbidden(console: Console) -> HTMLResponse:
 
 def to_signin() -> RedirectResponse:
     return RedirectResponse("/signin", status_code=303)
+
+
+def signin_url(request: Request, account: str) -> str:
+    """The sign-in URL for IAM users of ``account`` (its alias, else its id), on the host the browser used."""
+    return f"{request.url.scheme}://{request.url.netloc}/signin?account={quote(account, safe='')}"
 
 
 def is_secure(request: Request) -> bool:
