@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from credo.call import Result
-from credo.console import overview
+from credo.console import overview, return_to
 from credo.console.sessions import ConsoleSession
 from credo.console.web import Console, is_secure, signin_url, to_signin
 from credo.errors import AccessDenied, AwsError
@@ -40,7 +40,9 @@ class ConsolePages:
         async def guarded(request: Request) -> Response:
             session = await self.console.session_of(request)
             if session is None:
-                return to_signin()
+                response = to_signin()
+                return_to.remember(response, request)
+                return response
             if session.stage in _PENDING:
                 return RedirectResponse(_PENDING[session.stage], status_code=303)
             return await page(request, session)

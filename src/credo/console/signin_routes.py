@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from credo.console import calls, sessions, signin
+from credo.console import calls, return_to, sessions, signin
 from credo.console.cookies import SESSION_COOKIE, SIGNIN_COOKIE, new_id, tokens_match
 from credo.console.web import Console, csrf_ok, forbidden, is_secure, read_form, to_signin
 from credo.errors import AwsError
@@ -150,7 +150,11 @@ class SignInPages:
                 )
 
         await anyio.to_thread.run_sync(start)
-        response = RedirectResponse(_NEXT_PAGE[result.stage], status_code=303)
+        response = (
+            return_to.into_console(request)
+            if result.stage == "active"
+            else RedirectResponse(_NEXT_PAGE[result.stage], status_code=303)
+        )
         self.console.set_session_cookie(response, request, cookie_id)
         return response
 
@@ -217,6 +221,8 @@ class SignInPages:
                 session=session,
                 error=error,
             )
+        if answer == "active":
+            return return_to.into_console(request)
         return RedirectResponse(_NEXT_PAGE[answer], status_code=303)
 
     async def password_form(self, request: Request) -> Response:
@@ -270,7 +276,7 @@ class SignInPages:
             return self.console.render(
                 "change_password.html", status=400, title="Change password", session=session, error=error
             )
-        return RedirectResponse("/console/home", status_code=303)
+        return return_to.into_console(request)
 
     async def sign_out(self, request: Request) -> Response:
         session = await self.console.session_of(request)
