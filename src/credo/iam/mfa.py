@@ -34,6 +34,7 @@ DEPENDENTS.append((mfa_devices.c.user_id, "Cannot delete entity, must delete MFA
 
 # AWS lets a user hold up to eight MFA devices.
 MAX_DEVICES_PER_USER = 8
+DEVICE_QUOTA = f"Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}"
 # The serial number (the device's ARN) is at most 256 characters wherever AWS takes one.
 MAX_SERIAL_NUMBER = 256
 QR_ISSUER = "credo"
@@ -76,15 +77,24 @@ def _target_user(call: Call, conn: Connection) -> RowMapping | None:
     return find_user(conn, call.principal.account_id, name)
 
 
-def _otpauth_uri(name: str, account_name: str, seed: str) -> str:
-    """What the QR code holds: ``otpauth://totp/ISSUER:NAME@ACCOUNT?secret=SEED&issuer=ISSUER``."""
+def otpauth_uri(name: str, account_name: str, seed: str) -> str:
+    """What the QR code holds: ``otpauth://totp/ISSUER:NAME@ACCOUNT?secret=SEED&issuer=ISSUER``.
+
+    ``name`` is the device's name, ``account_name`` the account alias or else its id; the
+    console's QR code (an SVG of the same URI) holds the same.
+    """
     label = quote(f"{QR_ISSUER}:{name}@{account_name}")
     return f"otpauth://totp/{label}?secret={seed}&issuer={quote(QR_ISSUER)}"
 
 
+def qr_code(uri: str) -> segno.QRCode:
+    """The QR code of an ``otpauth://`` URI (slow enough to keep off an event loop)."""
+    return segno.make(uri, error="m")
+
+
 def _qr_png(uri: str) -> bytes:
     out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="png", scale=4)
+    qr_code(uri).save(out, kind="png", scale=4)
     return out.getvalue()
 
 
@@ -131,7 +141,7 @@ def create_virtual_mfa_device(call: Call) -> Result:
         "SerialNumber": serial,
         # Blobs: the protocol layer base64-encodes them, so clients receive the base32 text.
         "Base32StringSeed": seed.encode(),
-        "QRCodePNG": _qr_png(_otpauth_uri(name, alias or account_id, seed)),
+        "QRCodePNG": _qr_png(otpauth_uri(name, alias or account_id, seed)),
     }
     if tag_list:
         device["Tags"] = tag_list
@@ -156,7 +166,7 @@ def _check_pair(call: Call, *, resync: bool) -> None:
                 select(func.count()).select_from(mfa_devices).where(mfa_devices.c.user_id == user["id"])
             ).scalar_one()
             if held >= MAX_DEVICES_PER_USER:
-                raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}")
+                raise LimitExceeded(DEVICE_QUOTA)
         verdict = totp.check_consecutive_codes(
             conn, services.keyring, device, user["id"], codes, services.clock.time(), resync=resync
         )
