@@ -484,8 +484,37 @@ console_sessions = Table(
     Column("mfa_authenticated_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    # "signin" (a password sign-in: root or ``user_id``) or "federation" (the federation
+    # endpoint: the session acts as the temporary credentials in ``base_sealed``, never as root).
+    Column("origin", String(16), nullable=False, server_default="signin"),
+    # When the session ends at the latest (NULL: 12 hours after ``created_at``).
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    # Session tokens sealed with the keyring (bound to the row id): a federation session's own
+    # credentials, and the role session it switched to (switch role), if any.
+    Column("base_key_id", String(16), nullable=True),
+    Column("base_sealed", LargeBinary, nullable=True),
+    Column("role_key_id", String(16), nullable=True),
+    Column("role_sealed", LargeBinary, nullable=True),
+    Column("role_display_name", String(64), nullable=True),
+    Column("role_color", String(16), nullable=True),
 )
 Index("ix_console_sessions_user", console_sessions.c.user_id)
+
+# Sign-in tokens of the federation endpoint: single use, 15 minutes. ``id`` is the SHA-256 of
+# the token; the temporary credentials' session token is sealed (bound to ``id``).
+console_signin_tokens = Table(
+    "console_signin_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("token_key_id", String(16), nullable=False),
+    Column("token_sealed", LargeBinary, nullable=False),
+    # When the console session this token starts must end.
+    Column("session_expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_console_signin_tokens_expiry", console_signin_tokens.c.expires_at)
 
 # Every console sign-in attempt (who, from where, outcome), for throttling and the audit trail.
 # ``account`` and ``user_name`` are as typed, lower-cased: attempts on unknown names count too.
