@@ -26,6 +26,11 @@ def password_csv(user_name: str, password: str, signin_url: str) -> bytes:
     return _one_row_csv(("User name", "Password", "Console sign-in URL"), (user_name, password, signin_url))
 
 
+def access_key_csv(key_id: str, secret: str) -> bytes:
+    """A new access key: ``Access key ID,Secret access key`` and one row (what ``configure import`` reads)."""
+    return _one_row_csv(("Access key ID", "Secret access key"), (key_id, secret))
+
+
 def data_url(body: bytes) -> str:
     """``body`` as a ``data:`` link a page can offer with ``download="…"``."""
     return "data:text/csv;charset=utf-8;base64," + base64.b64encode(body).decode()
