@@ -43,6 +43,16 @@ class Caller:
             secure_transport=self.secure,
         )
 
+    def call_all(self, action: str, member: str, **params: Any) -> list[Any]:
+        """Every item of a paged list operation (``Marker`` followed to the end), e.g. ListPolicies' Policies."""
+        items: list[Any] = []
+        while True:
+            result = self.call(action, MaxItems=1000, **params)
+            items += result[member]
+            if not result.get("IsTruncated"):
+                return items
+            params["Marker"] = result["Marker"]
+
 
 @dataclass(frozen=True)
 class UserRow:
