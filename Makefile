@@ -36,6 +36,9 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	-DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# One worker per core (pytest-xdist); each worker has its own servers and PostgreSQL database.
+PYTEST_ARGS ?= -n auto
+
 pytest: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
 

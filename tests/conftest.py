@@ -24,11 +24,45 @@ import botocore.auth
 import botocore.exceptions
 import pytest
 from botocore.config import Config
+from hypothesis import settings
+
+# No per-example time limit: the suite runs its workers side by side on a small machine, and
+# no test here is about speed (benchmarks/ measures that).
+settings.register_profile("credo", deadline=None)
+settings.load_profile("credo")
 
 CREDO = str(Path(sys.executable).with_name("credo"))
 DEV_ACCOUNT = "123456789012"
 REGION = "us-east-1"
-POSTGRES_URL = os.environ.get("CREDO_TEST_DATABASE_URL")
+
+
+def worker_database_url(url: str | None) -> str | None:
+    """Under pytest-xdist, each worker gets its own database beside the named one (made if missing).
+
+    Every test session drops and recreates its database's schema, so two workers must never share one.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from credo.store.db import normalize_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+            if exists is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = worker_database_url(os.environ.get("CREDO_TEST_DATABASE_URL"))
 NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
