@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from credo.console.access_key_actions import AccessKeyActions, KeyRow, list_keys
+from credo.console.mfa_devices import own_devices
 from credo.console.pages import ConsolePages
 from credo.console.sessions import ConsoleSession
 from credo.errors import AwsError
@@ -48,8 +49,16 @@ class SecurityCredentialsPages:
         except AwsError as refused:
             errors.append(refused.message)
             status = status if error is not None else refused.status
+        # The console password and MFA sections (own_password.py, mfa_pages.py).
+        mfa = await anyio.to_thread.run_sync(own_devices, self.pages.caller(request, session))
         return self.pages.page(
-            "security_credentials.html", session, status=status, title=TITLE, rows=rows, errors=errors
+            "security_credentials.html",
+            session,
+            status=status,
+            title=TITLE,
+            rows=rows,
+            errors=errors,
+            mfa=mfa,
         )
 
     async def overview(self, request: Request, session: ConsoleSession) -> Response:
