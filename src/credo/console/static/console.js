@@ -10,3 +10,19 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = label; }, 1500);
   });
 });
+
+// Show buttons: <button class="reveal" data-reveal-target="ID" hidden> masks element ID's text
+// until pressed (without JavaScript the text is simply shown and the button stays hidden).
+document.querySelectorAll("button.reveal").forEach((button) => {
+  const target = document.getElementById(button.dataset.revealTarget);
+  if (!target) return;
+  const secret = target.textContent;
+  const masked = "*".repeat(Math.max(secret.length, 8));
+  target.textContent = masked;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const showing = target.textContent !== masked;
+    target.textContent = showing ? masked : secret;
+    button.textContent = showing ? "Show" : "Hide";
+  });
+});
