@@ -4,7 +4,8 @@ document.addEventListener("click", (event) => {
   if (!button) return;
   const source = document.getElementById(button.dataset.copyTarget);
   if (!source || !navigator.clipboard) return;
-  navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+  // A masked secret (see Show buttons below) is copied as itself, not as its mask.
+  navigator.clipboard.writeText((source.dataset.secret ?? source.textContent).trim()).then(() => {
     const label = button.textContent;
     button.textContent = "Copied";
     setTimeout(() => { button.textContent = label; }, 1500);
@@ -17,6 +18,7 @@ document.querySelectorAll("button.reveal").forEach((button) => {
   const target = document.getElementById(button.dataset.revealTarget);
   if (!target) return;
   const secret = target.textContent;
+  target.dataset.secret = secret;
   const masked = "*".repeat(Math.max(secret.length, 8));
   target.textContent = masked;
   button.hidden = false;
