@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from markupsafe import Markup
 
-from credo.console.overview import Caller
 from credo.errors import AwsError
 from credo.iam import mfa
 from credo.iam.password_policy import as_utc
+
+if TYPE_CHECKING:
+    # Only for annotations: overview imports the users list, which imports this module.
+    from credo.console.overview import Caller
 
 # My security credentials (``credentials.PATH``, which imports this module).
 SELF_PATH = "/console/security-credentials"
