@@ -5,6 +5,13 @@ with the user and login profile, so deleting the user or its login profile, or c
 password anywhere (the stored hash's fingerprint moves), ends the session at its next request.
 Rows are written with ``write_quietly``: a session is no permission change, and bumping the
 store's generation would flush every process's policy and key caches.
+
+A session may also act as temporary credentials: those of the federation endpoint (the session
+is then nothing else) and those of a switched role. Their session tokens are sealed in the row
+and resolved on every request by the API's own resolver, so the session acts exactly as those
+credentials would at the API, and stops when the API would refuse them (expired, or the role or
+user behind them deleted). Every change of identity gives the session a new CSRF token, so a
+form shown as one identity is never accepted as another.
 """
 
 from __future__ import annotations
@@ -15,14 +22,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from credo import arn
 from credo.auth.principal import Principal
+from credo.call import Services
+from credo.console import session_credentials
 from credo.iam.password_policy import as_utc
+from credo.keyring import Keyring
 from credo.store.schema import accounts, console_sessions, login_profiles, users
 
 Stage = Literal["mfa", "password", "active"]
+Origin = Literal["signin", "federation"]
 
 IDLE_TIMEOUT = timedelta(hours=1)
 # AWS: a console session of an IAM user lasts at most 12 hours.
@@ -31,6 +42,16 @@ ABSOLUTE_TIMEOUT = timedelta(hours=12)
 PENDING_TIMEOUT = timedelta(minutes=10)
 # ``last_seen_at`` is written at most this often, not on every page view.
 TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SwitchedRole:
+    """The role a session switched to, as the top bar shows it."""
+
+    display_name: str
+    color: str | None
+    role_name: str
+    account_id: str
 
 
 @dataclass(frozen=True)
@@ -45,14 +66,29 @@ class ConsoleSession:
     stage: Stage
     csrf_token: str
     mfa_authenticated_at: datetime | None
+    origin: Origin = "signin"
+    # A federation session's own credentials, resolved for this request.
+    federated: Principal | None = None
+    # The switched role's session, resolved for this request.
+    role: Principal | None = None
+    switched: SwitchedRole | None = None
+    # Said once, on the request that found the switched role's session over.
+    notice: str | None = None
 
     @property
     def is_root(self) -> bool:
-        return self.user_id is None
+        """Signed in as the account's root user (a federation session never is)."""
+        return self.origin == "signin" and self.user_id is None
 
     def principal(self) -> Principal:
-        """The caller the console acts as: the root user or the IAM user, with no access key."""
-        if self.user_id is None:
+        """The caller the console acts as: the switched role's session, else ``base_principal``."""
+        return self.role if self.role is not None else self.base_principal()
+
+    def base_principal(self) -> Principal:
+        """Who signed in: the federation credentials' principal, or root or the IAM user (no key)."""
+        if self.federated is not None:
+            return self.federated
+        if self.is_root:
             return Principal(
                 account_id=self.account_id,
                 kind="root",
@@ -65,7 +101,8 @@ class ConsoleSession:
                 mfa_authenticated=self.mfa_authenticated_at is not None,
                 mfa_authenticated_at=self.mfa_authenticated_at,
             )
-        assert self.user_name is not None and self.user_path is not None
+        # A federation session without its credentials never gets here (``load`` ends it).
+        assert self.user_id is not None and self.user_name is not None and self.user_path is not None
         return Principal(
             account_id=self.account_id,
             kind="user",
@@ -110,12 +147,80 @@ def start(
             mfa_authenticated_at=None,
             created_at=now,
             last_seen_at=now,
+            expires_at=now + (ABSOLUTE_TIMEOUT if stage == "active" else PENDING_TIMEOUT),
         )
     )
 
 
-def load(conn: Connection, cookie_id: str, now: datetime) -> ConsoleSession | None:
+def start_federated(
+    conn: Connection,
+    keyring: Keyring,
+    cookie_id: str,
+    *,
+    account_id: str,
+    token: str,
+    expires_at: datetime,
+    now: datetime,
+) -> None:
+    """A session acting as temporary credentials only, until ``expires_at`` (the federation endpoint)."""
+    key = row_key(cookie_id)
+    sealed = session_credentials.seal(keyring, token, _context(key, "base"))
+    conn.execute(
+        insert(console_sessions).values(
+            id=key,
+            account_id=account_id,
+            user_id=None,
+            stage="active",
+            credential_stamp="",
+            csrf_token=secrets.token_hex(32),
+            mfa_authenticated_at=None,
+            created_at=now,
+            last_seen_at=now,
+            origin="federation",
+            expires_at=expires_at,
+            base_key_id=sealed.key_id,
+            base_sealed=sealed.blob,
+        )
+    )
+
+
+def _context(key: str, purpose: str) -> str:
+    """Binds a sealed token to its row and slot: it cannot be moved elsewhere."""
+    return f"console-session:{key}:{purpose}"
+
+
+def _acting_as(
+    conn: Connection, services: Services, key: str, purpose: str, row: RowMapping
+) -> Principal | None:
+    found = session_credentials.resolve_sealed(
+        conn, services, row[f"{purpose}_key_id"], row[f"{purpose}_sealed"], _context(key, purpose)
+    )
+    return found.principal if found is not None else None
+
+
+def _lifetime_over(row: RowMapping, now: datetime) -> bool:
+    created, seen = as_utc(row["created_at"]), as_utc(row["last_seen_at"])
+    if row["expires_at"] is not None:
+        ends = as_utc(row["expires_at"])
+    else:
+        ends = created + (ABSOLUTE_TIMEOUT if row["stage"] == "active" else PENDING_TIMEOUT)
+    return now >= ends or now >= seen + IDLE_TIMEOUT
+
+
+def _password_revoked(row: RowMapping) -> bool:
+    """A password sign-in whose user, login profile or password is no longer the one signed in with."""
+    if row["user_id"] is None:
+        current_hash = row["root_password_hash"]
+        gone = current_hash is None
+    else:
+        current_hash = row["password_hash"]
+        gone = row["name"] is None or current_hash is None
+    return gone or credential_stamp(current_hash) != row["credential_stamp"]
+
+
+def load(conn: Connection, services: Services, cookie_id: str) -> ConsoleSession | None:
     """The live session named by ``cookie_id``; an expired or revoked one is deleted."""
+    now = services.clock.now()
     key = row_key(cookie_id)
     query = (
         select(
@@ -135,25 +240,34 @@ def load(conn: Connection, cookie_id: str, now: datetime) -> ConsoleSession | No
     row = conn.execute(query).mappings().first()
     if row is None:
         return None
-    created, seen = as_utc(row["created_at"]), as_utc(row["last_seen_at"])
-    lifetime = ABSOLUTE_TIMEOUT if row["stage"] == "active" else PENDING_TIMEOUT
-    if row["user_id"] is None:
-        current_hash = row["root_password_hash"]
-        revoked = current_hash is None
-    else:
-        current_hash = row["password_hash"]
-        revoked = row["name"] is None or current_hash is None
-    if (
-        revoked
-        or credential_stamp(current_hash) != row["credential_stamp"]
-        or now >= created + lifetime
-        or now >= seen + IDLE_TIMEOUT
-    ):
-        conn.execute(delete(console_sessions).where(console_sessions.c.id == key))
+    federated = None
+    if row["origin"] == "federation":
+        federated = _acting_as(conn, services, key, "base", row)
+    ended = federated is None if row["origin"] == "federation" else _password_revoked(row)
+    if ended or _lifetime_over(row, now):
+        end(conn, key)
         return None
-    if now >= seen + TOUCH_INTERVAL:
-        conn.execute(update(console_sessions).where(console_sessions.c.id == key).values(last_seen_at=now))
+    values: dict[str, object] = {}
+    if now >= as_utc(row["last_seen_at"]) + TOUCH_INTERVAL:
+        values["last_seen_at"] = now
+    role, switched, notice, csrf_token = None, None, None, row["csrf_token"]
+    if row["role_sealed"] is not None:
+        role = _acting_as(conn, services, key, "role", row)
+        if role is None:
+            # Back to who signed in, under a new CSRF token: a form shown as the role is refused.
+            notice = (
+                f"Your session as {row['role_display_name']} has ended (its credentials expired or "
+                "the role is no longer available). You are back to your own identity."
+            )
+            csrf_token = secrets.token_hex(32)
+            values.update(_SWITCHED_BACK, csrf_token=csrf_token)
+        else:
+            switched = _switched(row, role)
+    if values:
+        conn.execute(update(console_sessions).where(console_sessions.c.id == key).values(**values))
     mfa_at = row["mfa_authenticated_at"]
+    if federated is not None:
+        mfa_at = federated.mfa_authenticated_at
     return ConsoleSession(
         key=key,
         account_id=row["account_id"],
@@ -161,8 +275,54 @@ def load(conn: Connection, cookie_id: str, now: datetime) -> ConsoleSession | No
         user_name=row["name"],
         user_path=row["path"],
         stage=row["stage"],
-        csrf_token=row["csrf_token"],
+        csrf_token=csrf_token,
         mfa_authenticated_at=as_utc(mfa_at) if mfa_at is not None else None,
+        origin=row["origin"],
+        federated=federated,
+        role=role,
+        switched=switched,
+        notice=notice,
+    )
+
+
+_SWITCHED_BACK = {"role_key_id": None, "role_sealed": None, "role_display_name": None, "role_color": None}
+
+
+def _switched(row: RowMapping, role: Principal) -> SwitchedRole:
+    parsed = arn.parse_arn(role.arn)
+    role_name = parsed.resource.split("/")[1] if parsed is not None else role.arn
+    return SwitchedRole(row["role_display_name"] or role_name, row["role_color"], role_name, role.account_id)
+
+
+def switch_to(
+    conn: Connection,
+    keyring: Keyring,
+    session: ConsoleSession,
+    token: str,
+    display_name: str,
+    color: str | None,
+) -> None:
+    """Act as the role session of ``token`` from the next request on, under a new CSRF token."""
+    sealed = session_credentials.seal(keyring, token, _context(session.key, "role"))
+    conn.execute(
+        update(console_sessions)
+        .where(console_sessions.c.id == session.key)
+        .values(
+            role_key_id=sealed.key_id,
+            role_sealed=sealed.blob,
+            role_display_name=display_name,
+            role_color=color,
+            csrf_token=secrets.token_hex(32),
+        )
+    )
+
+
+def switch_back(conn: Connection, session: ConsoleSession) -> None:
+    """Act as who signed in again, under a new CSRF token."""
+    conn.execute(
+        update(console_sessions)
+        .where(console_sessions.c.id == session.key)
+        .values(**_SWITCHED_BACK, csrf_token=secrets.token_hex(32))
     )
 
 

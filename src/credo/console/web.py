@@ -58,7 +58,7 @@ class Console:
 
         def load() -> sessions.ConsoleSession | None:
             with services.store.write_quietly() as conn:
-                return sessions.load(conn, cookie_id, services.clock.now())
+                return sessions.load(conn, services, cookie_id)
 
         return await anyio.to_thread.run_sync(load)
 
