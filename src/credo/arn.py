@@ -36,3 +36,12 @@ def iam_arn(account_id: str, kind: str, path: str, name: str) -> str:
 
 def root_arn(account_id: str) -> str:
     return f"arn:{PARTITION}:iam::{account_id}:root"
+
+
+def saml_provider_arn(account_id: str, name: str) -> str:
+    return f"arn:{PARTITION}:iam::{account_id}:saml-provider/{name}"
+
+
+def oidc_provider_arn(account_id: str, location: str) -> str:
+    """``…:oidc-provider/HOST/PATH``: the provider's URL without its scheme, as AWS names it."""
+    return f"arn:{PARTITION}:iam::{account_id}:oidc-provider/{location}"

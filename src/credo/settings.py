@@ -61,6 +61,10 @@ class Settings:
     request_timeout: float = 30.0
     keep_alive_timeout: float = 5.0
     max_connections: int = 1000
+    # OpenID Connect providers (and, later, web identity issuers) must be https; this also
+    # allows http://127.0.0.1, http://[::1] and http://localhost, so a real IdP can run on
+    # loopback in tests. ``dev`` allows them too.
+    oidc_loopback_http: bool = False
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,11 +85,16 @@ class Settings:
             request_timeout=_number(env, "CREDO_REQUEST_TIMEOUT", cls.request_timeout, float),
             keep_alive_timeout=_number(env, "CREDO_KEEP_ALIVE_TIMEOUT", cls.keep_alive_timeout, float),
             max_connections=int(_number(env, "CREDO_MAX_CONNECTIONS", cls.max_connections, int)),
+            oidc_loopback_http=env.get("CREDO_OIDC_LOOPBACK_HTTP", "").lower() in {"1", "true", "yes"},
         )
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; ``None`` values leave a field unchanged."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    @property
+    def allows_loopback_http_issuers(self) -> bool:
+        return self.dev or self.oidc_loopback_http
 
     @property
     def effective_data_dir(self) -> Path:

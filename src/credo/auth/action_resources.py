@@ -28,6 +28,8 @@ TARGET_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("TemplateArn", "arn"),
     ("EntityArn", "arn"),
     ("AWSServiceName", "service-linked-role"),
+    ("SAMLProviderArn", "arn"),
+    ("OpenIDConnectProviderArn", "arn"),
 )
 
 # Listings authorized against their collection (``user/`` + PathPrefix).
@@ -39,6 +41,12 @@ COLLECTIONS: dict[str, str] = {
     "ListInstanceProfiles": "instance-profile",
     "ListVirtualMFADevices": "mfa",
     "ListServerCertificates": "server-certificate",
+}
+
+# Identity providers' creations, authorized against the provider they would make.
+CREATED_PROVIDERS: dict[str, tuple[str, str]] = {
+    "CreateSAMLProvider": ("saml-provider", "Name"),
+    "CreateOpenIDConnectProvider": ("oidc-provider", "Url"),
 }
 
 # Actions whose user target defaults to the caller when ``UserName`` is omitted.
@@ -78,6 +86,8 @@ def rule_for(service: str, action: str) -> ResourceRule | None:
         return ResourceRule(kind, parameter)
     if action in COLLECTIONS:
         return ResourceRule("collection:" + COLLECTIONS[action], "PathPrefix", optional=True)
+    if action in CREATED_PROVIDERS:
+        return ResourceRule(*CREATED_PROVIDERS[action])
     operation = model.operation(service, action)
     shape = operation.input_shape if operation is not None else None
     members = shape.members if shape is not None else {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-PrincipalKind = Literal["root", "user", "assumed-role", "federated-user"]
+PrincipalKind = Literal["root", "user", "assumed-role", "federated-user", "anonymous"]
 IdentityKind = Literal["root", "user", "role"]
 
 

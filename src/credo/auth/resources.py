@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
-from credo.arn import root_arn
+from credo.arn import oidc_provider_arn, root_arn, saml_provider_arn
 from credo.auth.action_resources import ResourceRule
 from credo.auth.principal import Principal
 from credo.iam import service_linked_role_catalog
@@ -62,6 +62,12 @@ def resolve_target(
         # CreateServiceLinkedRole is authorized against the role it would make.
         suffix = params.get("CustomSuffix")
         return Target(service_linked_role_catalog.role_arn(account, str(value), suffix))
+    if kind == "saml-provider":
+        return Target(saml_provider_arn(account, str(value)))
+    if kind == "oidc-provider":
+        # The URL without its scheme, as the provider's ARN names it.
+        url = str(value)
+        return Target(oidc_provider_arn(account, url.partition("://")[2] or url))
     if kind == "federated-user":
         return Target(f"arn:aws:sts::{account}:federated-user/{value}")
     if kind == "mfa":

@@ -34,7 +34,7 @@ ROLE = TaggedKind("RoleName", find_role)
 INSTANCE_PROFILE = TaggedKind("InstanceProfileName", find_instance_profile)
 
 
-def _tag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
+def tag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
     def tag(call: Call) -> Result:
         new_tags = call.params["Tags"]
         entity_tags.validate_new_tags(new_tags)
@@ -46,7 +46,7 @@ def _tag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
     return tag
 
 
-def _untag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
+def untag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
     def untag(call: Call) -> Result:
         entity_tags.validate_tag_keys(call.params["TagKeys"])
         with call.services.store.write() as conn:
@@ -70,7 +70,7 @@ def _after(marker: str | None) -> tuple[int, str] | None:
     return decode_position(position) or 0, key_lower
 
 
-def _list_entity_tags(kind: TaggedKind) -> Callable[[Call], Result]:
+def list_entity_tags(kind: TaggedKind) -> Callable[[Call], Result]:
     def list_tags(call: Call) -> Result:
         params = call.params
         after = _after(params.get("Marker"))
@@ -97,13 +97,13 @@ def _list_entity_tags(kind: TaggedKind) -> Callable[[Call], Result]:
 
 
 OPERATIONS = {
-    "TagUser": Operation(_tag_entity(USER)),
-    "UntagUser": Operation(_untag_entity(USER)),
-    "ListUserTags": Operation(_list_entity_tags(USER)),
-    "TagRole": Operation(_tag_entity(ROLE)),
-    "UntagRole": Operation(_untag_entity(ROLE)),
-    "ListRoleTags": Operation(_list_entity_tags(ROLE)),
-    "TagInstanceProfile": Operation(_tag_entity(INSTANCE_PROFILE)),
-    "UntagInstanceProfile": Operation(_untag_entity(INSTANCE_PROFILE)),
-    "ListInstanceProfileTags": Operation(_list_entity_tags(INSTANCE_PROFILE)),
+    "TagUser": Operation(tag_entity(USER)),
+    "UntagUser": Operation(untag_entity(USER)),
+    "ListUserTags": Operation(list_entity_tags(USER)),
+    "TagRole": Operation(tag_entity(ROLE)),
+    "UntagRole": Operation(untag_entity(ROLE)),
+    "ListRoleTags": Operation(list_entity_tags(ROLE)),
+    "TagInstanceProfile": Operation(tag_entity(INSTANCE_PROFILE)),
+    "UntagInstanceProfile": Operation(untag_entity(INSTANCE_PROFILE)),
+    "ListInstanceProfileTags": Operation(list_entity_tags(INSTANCE_PROFILE)),
 }

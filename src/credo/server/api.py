@@ -25,10 +25,12 @@ from credo.errors import (
     InvalidInput,
     MethodNotAllowed,
     MissingAction,
+    MissingAuthenticationToken,
     ServiceFailure,
     SignatureDoesNotMatch,
 )
 from credo.protocol import model, query, sigv4, xml
+from credo.server import unsigned
 from credo.server.operations import OPERATIONS
 
 log = logging.getLogger("credo.api")
@@ -106,7 +108,13 @@ class QueryEndpoint:
                 raise MethodNotAllowed()
             if body is None:
                 raise InvalidInput(f"Request body exceeds the maximum of {_MAX_BODY} bytes.")
-            signature = sigv4.read_signature(headers, query_pairs)
+            try:
+                signature = sigv4.read_signature(headers, query_pairs)
+            except MissingAuthenticationToken:
+                if not unsigned.is_unsigned_federation(params):
+                    raise
+                service_name = "sts"
+                return self.process_unsigned(scope, headers, params, request_id, on_loop)
             operations = OPERATIONS.get(signature.service)
             if operations is None:
                 raise SignatureDoesNotMatch(
@@ -160,6 +168,33 @@ class QueryEndpoint:
             log_failure(request_id, error)
             failure = ServiceFailure()
             return failure.status, xml.render_error(failure, model.NAMESPACES[service_name], request_id)
+
+    def process_unsigned(
+        self, scope: Scope, headers: sigv4.Headers, params: dict[str, str], request_id: str, on_loop: bool
+    ) -> tuple[int, bytes] | None:
+        """AssumeRoleWithSAML or AssumeRoleWithWebIdentity sent without a signature: no caller to
+        authenticate or authorize; the handler verifies the assertion or token itself."""
+        action = params["Action"]
+        operation = OPERATIONS["sts"].get(action)
+        operation_model = model.operation("sts", action)
+        if operation is None or operation_model is None:
+            raise InvalidAction(
+                f"Could not find operation {action} for version {unsigned.STS_VERSION}",
+                detail=f"credo does not serve {action} yet; docs/federation.md says what comes next.",
+            )
+        if on_loop and operation.blocking:
+            return None
+        call = Call(
+            action,
+            query.decode(operation_model.input_shape, params),
+            unsigned.ANONYMOUS,
+            self.services,
+            request_id,
+            unsigned.REGION,
+            client_ip(scope, headers, self.services.settings.trusted_proxy_depth),
+        )
+        result = operation.handler(call)
+        return 200, xml.render_result(operation_model, model.NAMESPACES["sts"], result, request_id)
 
 
 def log_failure(request_id: str, error: Exception) -> None:

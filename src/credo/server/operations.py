@@ -44,6 +44,8 @@ MODULES: dict[str, list[str]] = {
         "credo.iam.organizations_access_report",
         "credo.iam.role_templates",
         "credo.iam.delegation_requests",
+        "credo.iam.saml_providers",
+        "credo.iam.oidc_providers",
     ],
     "sts": [
         "credo.sts.identity",

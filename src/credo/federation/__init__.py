@@ -1,0 +1,1 @@
+"""Federation's pure parts: reading what identity providers publish and verifying what they sign."""
