@@ -15,7 +15,7 @@ from tests.console.conftest import USER_PASSWORD, console_user, csrf_of, set_roo
 BASE = "/console/roles"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-ASSUME = {
+ASSUME: dict[str, Any] = {
     "Version": "2012-10-17",
     "Statement": [
         {
