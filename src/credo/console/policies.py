@@ -1,16 +1,215 @@
-"""The Policies pages (to be built)."""
+"""Policies: AWS managed and customer managed policies, listed by type, searched, and deleted.
+
+The list is ListPolicies (every page, up to 1,000 policies each) as the signed-in principal;
+search and paging work on that answer, so a page costs the same few calls however many of the
+~1,500 AWS managed policies it shows. ListPolicies carries no descriptions (AWS's answer leaves
+them out), so those of customer managed policies come from one GetAccountAuthorizationDetails
+call, and are left blank when the caller may not make it. Deleting a customer managed policy is
+what AWS's console does: detach it from every user, group and role, delete its non-default
+versions, then DeletePolicy — each step as the caller, each policy's failure in AWS's words.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from dataclasses import dataclass
 
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from credo.console.listing import page_of
+from credo.console.overview import Caller
 from credo.console.pages import ConsolePages
+from credo.console.policies_detail import PolicyDetailPages
+from credo.console.policies_editor import PolicyEditorPages
+from credo.console.policies_reading import (
+    HOLDERS,
+    PATH,
+    detail_url,
+    is_aws_managed,
+    name_of,
+    pages_of,
+    policy_type,
+    used_as,
+)
+from credo.console.sessions import ConsoleSession
+from credo.console.web import csrf_ok, forbidden, read_form_pairs
+from credo.errors import AwsError
+
+# ListPolicies' Scope values, as the type filter offers them.
+SCOPES = {"All": "All types", "AWS": "AWS managed", "Local": "Customer managed"}
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    name: str
+    arn: str
+    kind: str
+    used_as: str
+    description: str
+
+    @property
+    def is_aws(self) -> bool:
+        return is_aws_managed(self.arn)
+
+    @property
+    def link(self) -> str:
+        return detail_url(self.arn)
+
+
+def list_policies(caller: Caller, scope: str) -> list[PolicyRow]:
+    """Every policy of ``scope`` the caller may list; raises AccessDenied when ListPolicies is refused."""
+    found = [
+        policy
+        for page in pages_of(caller, "ListPolicies", Scope=scope, MaxItems=1000)
+        for policy in page["Policies"]
+    ]
+    local = any(not is_aws_managed(policy["Arn"]) for policy in found)
+    descriptions = _local_descriptions(caller) if local else {}
+    return [
+        PolicyRow(
+            policy["PolicyName"],
+            policy["Arn"],
+            policy_type(policy["Arn"], policy["Path"]),
+            used_as(policy),
+            descriptions.get(policy["Arn"], ""),
+        )
+        for policy in found
+    ]
+
+
+def _local_descriptions(caller: Caller) -> dict[str, str]:
+    try:
+        return {
+            policy["Arn"]: policy.get("Description", "")
+            for page in pages_of(
+                caller, "GetAccountAuthorizationDetails", Filter=["LocalManagedPolicy"], MaxItems=1000
+            )
+            for policy in page["Policies"]
+        }
+    except AwsError:
+        return {}
+
+
+def delete_policy(caller: Caller, policy_arn: str) -> None:
+    """Detach, drop the non-default versions, delete: AWS's console's steps; raises the first refusal."""
+    if is_aws_managed(policy_arn):
+        # Read-only: DeletePolicy refuses it before anything is detached.
+        caller.call("DeletePolicy", PolicyArn=policy_arn)
+    attached = pages_of(
+        caller,
+        "ListEntitiesForPolicy",
+        PolicyArn=policy_arn,
+        PolicyUsageFilter="PermissionsPolicy",
+        MaxItems=1000,
+    )
+    # Read every page before detaching: the Marker names a position in the list being emptied.
+    for page in list(attached):
+        for member, name_key, _kind, detach in HOLDERS:
+            for entity in page[member]:
+                caller.call(detach, PolicyArn=policy_arn, **{name_key: entity[name_key]})
+    for version in caller.call("ListPolicyVersions", PolicyArn=policy_arn)["Versions"]:
+        if not version["IsDefaultVersion"]:
+            caller.call("DeletePolicyVersion", PolicyArn=policy_arn, VersionId=version["VersionId"])
+    caller.call("DeletePolicy", PolicyArn=policy_arn)
+
+
+def _confirm_word(arns: list[str]) -> str:
+    """One policy is confirmed by its name, several by the word ``delete``, as AWS's dialogs ask."""
+    return name_of(arns[0]) if len(arns) == 1 else "delete"
 
 
 class PoliciesPages:
+    """The routes under ``/console/policies``."""
+
     def __init__(self, pages: ConsolePages) -> None:
         self.pages = pages
         self.console = pages.console
 
     def routes(self) -> list[BaseRoute]:
-        return []
+        guard = self.pages.signed_in
+        return [
+            Route(PATH, guard(self.listing), methods=["GET"]),
+            Route(f"{PATH}/delete", guard(self.confirm_delete), methods=["GET"]),
+            Route(f"{PATH}/delete", guard(self.delete), methods=["POST"]),
+            *PolicyEditorPages(self.pages).routes(),
+            *PolicyDetailPages(self.pages).routes(),
+        ]
+
+    async def listing(
+        self, request: Request, session: ConsoleSession, *, status: int = 200, errors: list[str] | None = None
+    ) -> Response:
+        scope = request.query_params.get("scope", "All")
+        scope = scope if scope in SCOPES else "All"
+        errors = list(errors or [])
+        rows: list[PolicyRow] = []
+        try:
+            rows = await anyio.to_thread.run_sync(list_policies, self.pages.caller(request, session), scope)
+        except AwsError as refused:
+            errors.append(refused.message)
+            status = status if status != 200 else refused.status
+        # Also rendered after a failed delete (a POST elsewhere): search and pager point at the list.
+        query = request.query_params
+        shown = page_of(
+            rows,
+            lambda row: f"{row.name} {row.description}",
+            query.get("q", ""),
+            query.get("page", "1"),
+            PATH,
+            keep={"scope": scope} if scope != "All" else None,
+        )
+        return self.pages.page(
+            "policies.html",
+            session,
+            status=status,
+            title="Policies",
+            listing=shown,
+            scope=scope,
+            scopes=SCOPES,
+            errors=errors,
+        )
+
+    async def confirm_delete(self, request: Request, session: ConsoleSession) -> Response:
+        arns = request.query_params.getlist("arn")
+        if not arns:
+            return RedirectResponse(PATH, status_code=303)
+        return self._confirmation(session, arns)
+
+    def _confirmation(
+        self, session: ConsoleSession, arns: list[str], *, status: int = 200, error: str | None = None
+    ) -> Response:
+        return self.pages.page(
+            "policies_delete.html",
+            session,
+            status=status,
+            title="Delete policy" if len(arns) == 1 else "Delete policies",
+            policies=[(policy_arn, name_of(policy_arn)) for policy_arn in arns],
+            word=_confirm_word(arns),
+            error=error,
+        )
+
+    async def delete(self, request: Request, session: ConsoleSession) -> Response:
+        pairs = await read_form_pairs(request)
+        form = dict(pairs)
+        if not csrf_ok(session, form):
+            return forbidden(self.console)
+        arns = [value for name, value in pairs if name == "arn"]
+        if not arns:
+            return RedirectResponse(PATH, status_code=303)
+        word = _confirm_word(arns)
+        if form.get("confirm", "").strip() != word:
+            error = f"To confirm deletion, enter {word} in the text input field."
+            return self._confirmation(session, arns, status=400, error=error)
+        caller = self.pages.caller(request, session)
+        failures: list[AwsError] = []
+        messages = []
+        for policy_arn in arns:
+            try:
+                await anyio.to_thread.run_sync(delete_policy, caller, policy_arn)
+            except AwsError as error:
+                failures.append(error)
+                messages.append(f"{name_of(policy_arn)}: {error.message}")
+        if failures:
+            return await self.listing(request, session, status=failures[0].status, errors=messages)
+        return RedirectResponse(PATH, status_code=303)

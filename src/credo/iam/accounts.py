@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from credo import ids
 from credo.iam.access_keys import store_access_key
@@ -15,6 +15,9 @@ from credo.store.schema import access_keys, accounts, metadata, store_epoch
 
 _ROOT_KEY_ID = re.compile(r"[\x21-\x7e]{3,128}")
 _ROOT_SECRET = re.compile(r"[\x20-\x7e]{4,128}")
+# One @, something on each side, a dot in the domain; the column holds 256 characters.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_MAX_EMAIL = 256
 
 
 class BootstrapError(ValueError):
@@ -90,6 +93,45 @@ def create_account(
         conn, keyring, account_id=account_id, user_id=None, key_id=key_id, secret=secret, created_at=now
     )
     return RootCredentials(account_id, key_id, secret, generated)
+
+
+class RootEmailRefused(ValueError):
+    """A new root email address that cannot be used (malformed, or another account's)."""
+
+
+@dataclass(frozen=True)
+class RootLogin:
+    """How the root user signs in to the console: email address and password hash (either unset)."""
+
+    email: str | None
+    password_hash: str | None
+
+
+def root_login(conn: Connection, account_id: str) -> RootLogin:
+    row = conn.execute(
+        select(accounts.c.email, accounts.c.root_password_hash).where(accounts.c.id == account_id)
+    ).one()
+    return RootLogin(row.email, row.root_password_hash)
+
+
+def change_root_email(conn: Connection, account_id: str, email: str) -> str:
+    """Give the root user a new sign-in email address; returns it as stored.
+
+    There is no IAM API for this: AWS changes it in its console, after the current password.
+    Root signs in by email, case-insensitively, so no two accounts may share one.
+    """
+    email = email.strip()
+    if len(email) > _MAX_EMAIL or not _EMAIL.fullmatch(email):
+        raise RootEmailRefused("Enter a valid email address.")
+    taken = conn.execute(
+        select(accounts.c.id).where(
+            func.lower(accounts.c.email) == email.lower(), accounts.c.id != account_id
+        )
+    ).first()
+    if taken is not None:
+        raise RootEmailRefused("This email address is already in use by another account.")
+    conn.execute(update(accounts).where(accounts.c.id == account_id).values(email=email))
+    return email
 
 
 def wipe(conn: Connection) -> None:
