@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 _KEYS: dict[int, rsa.RSAPrivateKey] = {}
+_CERTIFICATES: dict[tuple[int, str], x509.Certificate] = {}
 ENTITY_ID = "https://idp.example.com/saml"
 
 
@@ -32,6 +33,14 @@ def key_pem(key: rsa.RSAPrivateKey) -> str:
 
 
 def certificate(key: rsa.RSAPrivateKey, subject: str = "idp.example.com") -> x509.Certificate:
+    """A self-signed certificate for ``key``, the same one each time it is asked for."""
+    slot = (id(key), subject)
+    if slot not in _CERTIFICATES:
+        _CERTIFICATES[slot] = _self_signed(key, subject)
+    return _CERTIFICATES[slot]
+
+
+def _self_signed(key: rsa.RSAPrivateKey, subject: str) -> x509.Certificate:
     now = datetime.now(UTC)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
     return (

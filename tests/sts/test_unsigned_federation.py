@@ -80,7 +80,7 @@ def test_the_two_actions_reach_sts_unsigned(server: Server, credentials: bool) -
     ("service", "call"),
     [
         ("sts", lambda client: client.get_caller_identity()),
-        ("sts", lambda client: client.assume_role(RoleArn=ROLE, RoleSessionName="x")),
+        ("sts", lambda client: client.assume_role(RoleArn=ROLE, RoleSessionName="xy")),
         ("iam", lambda client: client.list_users()),
         ("iam", lambda client: client.list_saml_providers()),
     ],
