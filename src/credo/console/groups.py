@@ -8,7 +8,7 @@ delete its inline ones, then DeleteGroup.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import anyio.to_thread
@@ -103,7 +103,7 @@ class GroupsPages:
                 rows, lambda row: row.name, params.get("q", ""), params.get("page", "1"), BASE
             )
             detailed = [_detailed(caller, row, denied) for row in shown.rows]
-            return listing.Listing(detailed, shown.total, shown.query, shown.page, shown.pages, BASE), denied
+            return replace(shown, rows=detailed), denied
 
         try:
             shown, denied = await anyio.to_thread.run_sync(gather)
