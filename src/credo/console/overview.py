@@ -8,7 +8,7 @@ would show them; a refusal is reported in place of the figure, in AWS's words.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from credo.call import Result, Services
@@ -18,8 +18,6 @@ from credo.errors import AwsError
 from credo.iam.password_policy import as_utc
 
 KEY_AGE_LIMIT = timedelta(days=90)
-# The console looks at the first page of users only (AWS's console pages its lists, too).
-USERS_SHOWN = 1000
 
 
 @dataclass(frozen=True)
@@ -54,14 +52,6 @@ class Caller:
             params["Marker"] = result["Marker"]
 
 
-@dataclass(frozen=True)
-class UserRow:
-    name: str
-    path: str
-    created: datetime
-    has_mfa: bool
-
-
 @dataclass
 class Dashboard:
     account_id: str
@@ -70,16 +60,6 @@ class Dashboard:
     recommendations: list[str] = field(default_factory=list)
     # AWS's messages for what the caller may not see.
     denied: list[str] = field(default_factory=list)
-
-
-def list_users(caller: Caller) -> list[UserRow]:
-    """Every user (first page), with whether each has an MFA device; raises AccessDenied."""
-    found = caller.call("ListUsers", MaxItems=USERS_SHOWN)["Users"]
-    rows = []
-    for user in found:
-        devices = caller.call("ListMFADevices", UserName=user["UserName"])["MFADevices"]
-        rows.append(UserRow(user["UserName"], user["Path"], as_utc(user["CreateDate"]), bool(devices)))
-    return rows
 
 
 def dashboard(caller: Caller) -> Dashboard:
@@ -108,6 +88,9 @@ def dashboard(caller: Caller) -> Dashboard:
 
 def _user_recommendations(caller: Caller, shown: Dashboard) -> None:
     now = caller.services.clock.now()
+    # Imported here: the Users pages' modules build on Caller, defined in this one.
+    from credo.console.users_list import list_users
+
     users = list_users(caller)
     without_mfa = [user.name for user in users if not user.has_mfa]
     if without_mfa:

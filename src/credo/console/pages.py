@@ -1,4 +1,4 @@
-"""The console's pages for a signed-in session: the dashboard and the Users list."""
+"""The console's pages for a signed-in session: the guard every page shares, and the dashboard."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from credo.call import Result
 from credo.console import overview, return_to
 from credo.console.sessions import ConsoleSession
 from credo.console.web import Console, is_secure, signin_url, to_signin
-from credo.errors import AccessDenied, AwsError
+from credo.errors import AwsError
 
 Page = Callable[[Request, ConsoleSession], Awaitable[Response]]
 
@@ -31,7 +31,6 @@ class ConsolePages:
         return [
             Route("/console", self.signed_in(self.home_redirect), methods=["GET"]),
             Route("/console/home", self.signed_in(self.dashboard), methods=["GET"]),
-            Route("/console/users", self.signed_in(self.users), methods=["GET"]),
             # Anything else under /console: sign in first, then "not found".
             Route("/console/{rest:path}", self.signed_in(self.not_found), methods=["GET", "POST"]),
         ]
@@ -80,13 +79,6 @@ class ConsolePages:
         shown = await anyio.to_thread.run_sync(overview.dashboard, self.caller(request, session))
         url = signin_url(request, shown.alias or shown.account_id)
         return self.page("dashboard.html", session, title="IAM Dashboard", shown=shown, signin_url=url)
-
-    async def users(self, request: Request, session: ConsoleSession) -> Response:
-        try:
-            rows = await anyio.to_thread.run_sync(overview.list_users, self.caller(request, session))
-        except AccessDenied as error:
-            return self.page("users.html", session, status=403, title="Users", rows=[], denied=error.message)
-        return self.page("users.html", session, title="Users", rows=rows, denied=None)
 
     async def not_found(self, _request: Request, session: ConsoleSession) -> Response:
         return self.page("not_found.html", session, status=404, title="Page not found")
