@@ -79,10 +79,34 @@ OTHER_COMMANDS = {
 
 @click.group(cls=LazyGroup, lazy_commands=OTHER_COMMANDS, invoke_without_command=True)
 @profile_option
+@click.option(
+    "--create-user",
+    default=None,
+    metavar="NAME",
+    help="Open the console's Create user page for NAME (AdministratorAccess, an access key), then store its key.",
+)
+@click.option("--endpoint-url", default=None, metavar="URL", help="With --create-user: the credo server.")
+@click.option("--no-browser", is_flag=True, help="With --create-user: only print the link.")
+@click.option(
+    "--csv", "csv_file", default=None, metavar="FILE", help="With --create-user: the downloaded key CSV."
+)
 @click.pass_context
-def configure(ctx: click.Context, profile: str | None) -> None:
+def configure(
+    ctx: click.Context,
+    profile: str | None,
+    create_user: str | None,
+    endpoint_url: str | None,
+    no_browser: bool,
+    csv_file: str | None,
+) -> None:
     """Configure credentials and settings (run alone: the interactive wizard)."""
-    if ctx.invoked_subcommand is None:
+    if create_user is not None and ctx.invoked_subcommand is None:
+        from credo.cli.configure_create_user import run_create_user
+
+        run_create_user(create_user, effective_profile(profile), endpoint_url, no_browser, csv_file)
+    elif create_user is not None or endpoint_url is not None or no_browser or csv_file is not None:
+        raise click.UsageError("--create-user runs alone; --endpoint-url, --no-browser and --csv go with it")
+    elif ctx.invoked_subcommand is None:
         run_wizard(effective_profile(profile))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import click
 
 from credo.cli.failures import exit_with, guarded
+from credo.cli.shared_config import SharedConfig
 
 USER_NAME = "User Name"
 ACCESS_KEY_ID = "Access key ID"
@@ -119,6 +120,15 @@ def parse_credentials_csv(
     return imported, skipped
 
 
+def store_keys(shared: SharedConfig, keys: list[ImportedKey]) -> None:
+    """Each key into its profile of the credentials file (saved by the caller)."""
+    for key in keys:
+        shared.set_credential(key.profile, "aws_access_key_id", key.access_key_id)
+        shared.set_credential(key.profile, "aws_secret_access_key", key.secret_access_key)
+        # A token left from an earlier session would pair with the wrong key.
+        shared.remove_credential(key.profile, "aws_session_token")
+
+
 @click.command("import")
 @click.option("--csv", "csv_argument", required=True, metavar="file://PATH|TEXT", help="The CSV to import.")
 @click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing.")
@@ -143,10 +153,6 @@ def import_command(
     for message in skipped:
         click.echo(message, err=True)
     shared = load_and_warn()
-    for key in keys:
-        shared.set_credential(key.profile, "aws_access_key_id", key.access_key_id)
-        shared.set_credential(key.profile, "aws_secret_access_key", key.secret_access_key)
-        # A token left from an earlier session would pair with the wrong key.
-        shared.remove_credential(key.profile, "aws_session_token")
+    store_keys(shared, keys)
     shared.save()
     click.echo(f"Successfully imported {len(keys)} profile(s)")
