@@ -202,7 +202,9 @@ def test_off_site_destination_goes_home(server: Server, iam: Any, browser: httpx
         ("http://127.0.0.1:9000/console/users", "/console/users"),
         ("HTTP://127.0.0.1:9000/console/roles/r?tab=trust", "/console/roles/r?tab=trust"),
         ("/console/home", "/console/home"),
-        ("/console", "/console"),
+        ("/console", "/console/home"),
+        ("/console/./../signin", "/console/home"),
+        ("/console/.%2E/signin", "/console/home"),
         ("https://console.aws.amazon.com/", "/console/home"),
         ("https://127.0.0.1:9000/console/users", "/console/home"),  # another scheme is another origin
         ("http://127.0.0.1:9001/console/users", "/console/home"),
@@ -215,6 +217,8 @@ def test_off_site_destination_goes_home(server: Server, iam: Any, browser: httpx
         ("/signin", "/console/home"),
         ("javascript:alert(1)", "/console/home"),
         ("/console/users?a=1\r\nSet-Cookie:x=1", "/console/home"),
+        ("/console/users\tx", "/console/home"),
+        ("/console/caf\u00e9", "/console/home"),
         ("", "/console/home"),
     ],
 )

@@ -68,7 +68,9 @@ def test_pages_act_as_the_role_until_switch_back(server: Server, iam: Any, brows
     alice_signed_in(iam, browser)
     assert browser.get("/console/users").status_code == 403
     # The URL form only prefills: nothing changes on GET.
-    form = browser.get(f"/switchrole?account={ALIAS}&roleName=reader&displayName=Reader&color=99BCE3")
+    aws_url = browser.get(f"/switchrole?account={ALIAS}&roleName=reader&displayName=Reader&color=99BCE3")
+    assert aws_url.status_code == 303
+    form = browser.get(aws_url.headers["location"])
     assert form.status_code == 200
     assert 'name="account" value="my-team"' in form.text and 'value="Reader"' in form.text
     assert 'value="blue" checked' in form.text
@@ -76,8 +78,14 @@ def test_pages_act_as_the_role_until_switch_back(server: Server, iam: Any, brows
     old_token = csrf_of(form)
 
     switched = browser.post(
-        "/switchrole",
-        data={"csrf_token": old_token, "account": ALIAS, "role": "reader", "display_name": "Reader", "color": "blue"},
+        FORM,
+        data={
+            "csrf_token": old_token,
+            "account": ALIAS,
+            "role": "reader",
+            "display_name": "Reader",
+            "color": "blue",
+        },
     )
     assert switched.status_code == 303 and switched.headers["location"] == "/console/home"
     bar = who(browser)
@@ -145,7 +153,9 @@ def test_session_ends_with_the_role_credentials(server: Server, iam: Any, browse
     server.advance_clock(1800)
     token = csrf_of(browser.get(FORM))  # the role's form; the visit also keeps the session from idling out
     server.advance_clock(1801)
-    assert browser.post(FORM, data={"csrf_token": token, "account": ALIAS, "role": "reader"}).status_code == 403
+    assert (
+        browser.post(FORM, data={"csrf_token": token, "account": ALIAS, "role": "reader"}).status_code == 403
+    )
     page = browser.get("/console/users")
     assert page.status_code == 403 and "Switch back" not in page.text
     assert USER_ARN in page.text.split("</header>")[0]
@@ -192,10 +202,13 @@ def test_account_and_role_are_resolved(
 def test_root_cannot_switch_and_strangers_are_sent_to_sign_in(
     server: Server, iam: Any, browser: httpx.Client
 ) -> None:
-    """Root gets AWS's refusal on the form; without a session both switch-role paths go to sign-in."""
-    for path in ("/switchrole", FORM):
-        assert browser.get(path).headers["location"] == "/signin"
-        assert browser.post(path, data={}).headers["location"] == "/signin"
+    """Root gets AWS's refusal on the form; signed out, AWS's switch-role URL leads to sign-in and back."""
+    assert (
+        browser.get("/switchrole?account=a&roleName=r").headers["location"] == f"{FORM}?account=a&roleName=r"
+    )
+    assert browser.get(f"{FORM}?account=a&roleName=r").headers["location"] == "/signin"
+    assert browser.post(FORM, data={}).headers["location"] == "/signin"
+    assert browser.post(f"{FORM}/back", data={}).headers["location"] == "/signin"
     make_role(iam)
     set_root_login(server)
     sign_in_root(browser)

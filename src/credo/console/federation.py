@@ -19,40 +19,37 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from credo.console import sessions, signin, signin_tokens
+from credo.console import return_to, sessions, signin, signin_tokens
 from credo.console.cookies import SESSION_COOKIE, new_id
 from credo.console.pages import ConsolePages
 from credo.console.web import SECURITY_HEADERS, read_form
 
-HOME = "/console/home"
 INVALID_ACTION = "Invalid Action parameter"
 TOKEN_REFUSED = (
     "The sign-in token is not valid: it has expired, was already used, or its credentials no longer work."
 )
-# A console path: /console and segments of plain characters (no "..", no "%", no "\\", no "//").
-_CONSOLE_PATH = re.compile(r"/console(/[A-Za-z0-9_~!$&'()*+,;=:@.-]+)*/?")
-# No spaces, controls or non-ASCII anywhere (urlsplit would quietly drop some of them).
-_PRINTABLE = re.compile(r"[\x21-\x7e]*")
+# "." and ".." segments, percent-encoded or not: a browser resolves them, leaving /console.
+_DOT_SEGMENT = re.compile(r"/(\.|%2e){1,2}(/|\?|$)", re.IGNORECASE)
 _NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
 
 
 def safe_destination(destination: str, scheme: str, netloc: str) -> str:
     """``Destination`` if it is a console page of this very server, else the dashboard: no open redirect."""
-    if not _PRINTABLE.fullmatch(destination):
-        return HOME
+    if not destination.isprintable() or not destination.isascii() or " " in destination:
+        return return_to.HOME  # urlsplit would quietly drop some controls
     try:
         parts = urlsplit(destination)
     except ValueError:
-        return HOME
+        return return_to.HOME
     if (parts.scheme or parts.netloc) and (parts.scheme.lower(), parts.netloc.lower()) != (
         scheme.lower(),
         netloc.lower(),
     ):
-        return HOME
-    path = parts.path
-    if not _CONSOLE_PATH.fullmatch(path) or any(segment in (".", "..") for segment in path.split("/")):
-        return HOME
-    return f"{path}?{parts.query}" if parts.query else path
+        return return_to.HOME
+    target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    if not return_to.is_console_path(target) or _DOT_SEGMENT.search(parts.path):
+        return return_to.HOME
+    return target
 
 
 class FederationEndpoint:

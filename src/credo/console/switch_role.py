@@ -27,6 +27,7 @@ from credo.console.sessions import ConsoleSession
 from credo.console.web import csrf_ok, forbidden, read_form
 from credo.errors import AwsError
 
+PATH = "/console/switchrole"
 TITLE = "Switch Role"
 # AWS's console says this when the account or role it was given is no good.
 INVALID = "Invalid information in one or more fields. Check your information or contact your administrator."
@@ -54,7 +55,7 @@ def session_name(principal_arn: str, user_name: str | None) -> str:
 
 
 class SwitchRolePages:
-    """``/switchrole`` (AWS's path) and ``/console/switchrole`` (the navigation's), and switching back."""
+    """``/console/switchrole`` (and AWS's ``/switchrole``, sent there), and switching back."""
 
     def __init__(self, pages: ConsolePages) -> None:
         self.pages = pages
@@ -62,14 +63,17 @@ class SwitchRolePages:
 
     def routes(self) -> list[BaseRoute]:
         guard = self.pages.signed_in
-        routes: list[BaseRoute] = []
-        for path in ("/switchrole", "/console/switchrole"):
-            routes += [
-                Route(path, guard(self.form), methods=["GET"]),
-                Route(path, guard(self.switch), methods=["POST"]),
-            ]
-        routes.append(Route("/console/switchrole/back", guard(self.switch_back), methods=["POST"]))
-        return routes
+        return [
+            Route("/switchrole", self.aws_url, methods=["GET"]),
+            Route(PATH, guard(self.form), methods=["GET"]),
+            Route(PATH, guard(self.switch), methods=["POST"]),
+            Route(f"{PATH}/back", guard(self.switch_back), methods=["POST"]),
+        ]
+
+    async def aws_url(self, request: Request) -> Response:
+        """AWS's ``/switchrole?…`` URL: the console's form with the same query (remembered across sign-in)."""
+        query = request.url.query
+        return RedirectResponse(f"{PATH}?{query}" if query else PATH, status_code=303)
 
     def _form(
         self, session: ConsoleSession, values: dict[str, str], *, status: int = 200, error: str | None = None
