@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import NO_RETRIES, REGION, Server
 from tests.hostile import (
+    corpus_federation,
     corpus_markers,
     corpus_parameters,
     corpus_policies,
@@ -35,6 +36,7 @@ TABLES = {
     "policies": corpus_policies.CASES,
     "markers": corpus_markers.CASES,
     "tokens": corpus_tokens.CASES,
+    "federation": corpus_federation.CASES,
 }
 CASES = [case for cases in TABLES.values() for case in cases]
 NAMESPACE = {"aws": "*"}
