@@ -147,7 +147,6 @@ def start(
             mfa_authenticated_at=None,
             created_at=now,
             last_seen_at=now,
-            expires_at=now + (ABSOLUTE_TIMEOUT if stage == "active" else PENDING_TIMEOUT),
         )
     )
 
@@ -200,7 +199,7 @@ def _acting_as(
 
 def _lifetime_over(row: RowMapping, now: datetime) -> bool:
     created, seen = as_utc(row["created_at"]), as_utc(row["last_seen_at"])
-    if row["expires_at"] is not None:
+    if row["expires_at"] is not None:  # a federation session's own end
         ends = as_utc(row["expires_at"])
     else:
         ends = created + (ABSOLUTE_TIMEOUT if row["stage"] == "active" else PENDING_TIMEOUT)
