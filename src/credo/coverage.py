@@ -63,6 +63,21 @@ DIFFERENCES: tuple[tuple[str, str, str], ...] = (
         "AWS documents that IAM changes may take time to propagate; nothing relies on the delay.",
     ),
     (
+        "CreateSAMLProvider and UpdateSAMLProvider with unusable metadata",
+        "`InvalidInput`: `Could not parse metadata`, with the reason (not XML, a DOCTYPE, no entity id, "
+        "no IDPSSODescriptor, no signing certificate, a certificate that is not X.509, validUntil passed) "
+        "in `<Detail>`. Any DOCTYPE is refused before parsing; documents over 1 MiB meet the request "
+        "body limit (AWS accepts up to 10,000,000 characters).",
+        "AWS does not document its messages for bad metadata; entity declarations are how XML "
+        "attacks (XXE, entity expansion) begin, and metadata never needs one.",
+    ),
+    (
+        "CreateOpenIDConnectProvider with an http URL",
+        "Refused as AWS refuses it, except on loopback (`127.0.0.1`, `[::1]`, `localhost`) under "
+        "`--dev` or `CREDO_OIDC_LOOPBACK_HTTP=1`.",
+        "Tests and laptops run real identity providers on loopback without certificates.",
+    ),
+    (
         "AWS managed policies",
         "The catalog shipped with credo (a snapshot of AWS's managed policies, with their versions "
         "and dates); AWS adds and revises its policies over time.",
