@@ -93,6 +93,11 @@ def test_assign_to_another_user_by_qr_code(
     )
     for label in ("MFA code 1", "MFA code 2", "Add MFA"):
         assert label in setup.text
+    # Another console session (root again, elsewhere) does not get this setup or its seed.
+    with httpx.Client(base_url=server.endpoint, follow_redirects=False) as elsewhere:
+        sign_in_root(elsewhere)
+        other = elsewhere.get(f"{base}/mfa/assign")
+        assert seed not in other.text and "Device name" in other.text
 
     step = clock.step()
     wrong = add_mfa(browser, base, setup, (wrong_code(seed, step - 1), wrong_code(seed, step)))
