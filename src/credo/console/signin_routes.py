@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from credo.console import calls, return_to, sessions, signin
+from credo.console import return_to, sessions, signin
 from credo.console.cookies import SESSION_COOKIE, SIGNIN_COOKIE, new_id, tokens_match
+from credo.console.overview import Caller
+from credo.console.own_password import change_password
 from credo.console.web import Console, csrf_ok, forbidden, is_secure, read_form, to_signin
-from credo.errors import AwsError
 from credo.iam import totp
-from credo.store.schema import login_profiles
 
 # AWS's console says the same whether the account, the user or the password was wrong.
 INCORRECT = "Your authentication information is incorrect. Please try again."
@@ -246,32 +245,10 @@ class SignInPages:
             return self.console.render(
                 "change_password.html", status=400, title="Change password", session=session, error=MISMATCH
             )
-        services = self.console.services
-        params = {"OldPassword": form.get("old_password", ""), "NewPassword": new}
-        source_ip, secure = self.console.source_ip(request), is_secure(request)
-
-        def change() -> str | None:
-            try:
-                calls.invoke(
-                    services,
-                    session.principal(),
-                    "iam",
-                    "ChangePassword",
-                    params,
-                    source_ip=source_ip,
-                    secure_transport=secure,
-                )
-            except AwsError as error:
-                return error.message
-            with services.store.write_quietly() as conn:
-                stored = conn.execute(
-                    select(login_profiles.c.password_hash).where(login_profiles.c.user_id == session.user_id)
-                ).scalar()
-                # This session goes on under the new password; others end at their next request.
-                sessions.advance(conn, session, "active", stamp=sessions.credential_stamp(stored))
-            return None
-
-        error = await anyio.to_thread.run_sync(change)
+        caller = Caller(self.console.services, session, self.console.source_ip(request), is_secure(request))
+        # This session goes on under the new password; others end at their next request.
+        refused = await anyio.to_thread.run_sync(change_password, caller, form.get("old_password", ""), new)
+        error = refused.message if refused is not None else None
         if error is not None:
             return self.console.render(
                 "change_password.html", status=400, title="Change password", session=session, error=error
