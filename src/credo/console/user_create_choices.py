@@ -19,6 +19,7 @@ from credo.iam.password_policy import as_utc
 T = TypeVar("T")
 
 AWS_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
+SERVICE_ROLE_POLICY_PREFIX = AWS_POLICY_PREFIX + "aws-service-role/"
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,15 @@ class PolicyRow:
     attachments: int
 
     @property
+    def aws_managed(self) -> bool:
+        return self.arn.startswith(AWS_POLICY_PREFIX)
+
+    @property
     def kind(self) -> str:
-        return "AWS managed" if self.arn.startswith(AWS_POLICY_PREFIX) else "Customer managed"
+        """The Type column as AWS's console words it."""
+        if not self.aws_managed:
+            return "Customer managed"
+        return "AWS managed - job function" if "/job-function/" in self.arn else "AWS managed"
 
 
 @dataclass(frozen=True)
@@ -78,9 +86,11 @@ def users(caller: Caller) -> list[Named]:
 
 
 def policies(caller: Caller) -> list[PolicyRow]:
+    """Every policy a user can have attached (service-role policies are AWS's to attach, not ours)."""
     return [
         PolicyRow(policy["PolicyName"], policy["Arn"], policy.get("AttachmentCount", 0))
         for policy in caller.call_all("ListPolicies", "Policies")
+        if not policy["Arn"].startswith(SERVICE_ROLE_POLICY_PREFIX)
     ]
 
 
@@ -94,7 +104,7 @@ def resolve_policies(requested: Sequence[str], known: Offered[PolicyRow]) -> tup
     A name is looked up among the AWS managed policies (whose paths vary: ``job-function/…``);
     when the caller may not list policies, a name becomes ``arn:aws:iam::aws:policy/NAME``.
     """
-    by_name = {row.name: row.arn for row in known.rows if row.kind == "AWS managed"}
+    by_name = {row.name: row.arn for row in known.rows if row.aws_managed}
     arns = {row.arn for row in known.rows}
     found: list[str] = []
     errors: list[str] = []
