@@ -275,3 +275,15 @@ def test_user_without_create_virtual_mfa_device_sees_access_denied(
         f"iam:CreateVirtualMFADevice on resource: arn:aws:iam::{DEV_ACCOUNT}:mfa/phone"
     ) in refused.text
     assert virtual_serials(iam) == []
+
+
+def test_unknown_user_gets_no_device(server: Server, iam: Any, browser: httpx.Client) -> None:
+    """Assigning to a user that does not exist shows NoSuchEntity (404) and leaves no stray device."""
+    as_root(server, browser)
+    form = browser.get("/console/users/nobody/mfa/assign")
+    refused = browser.post(
+        "/console/users/nobody/mfa/assign",
+        data={"csrf_token": csrf_of(form), "step": "create", "device_name": "phone"},
+    )
+    assert refused.status_code == 404 and "The user with name nobody cannot be found." in refused.text
+    assert virtual_serials(iam) == []

@@ -11,7 +11,7 @@ as the signed-in principal. A password that was set is shown once, on the next p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 from urllib.parse import quote
 
 import anyio.to_thread
@@ -40,7 +40,7 @@ class AccessState:
 
     enabled: bool
     reset_required: bool = False
-    created: Any = None
+    created: datetime | None = None
 
 
 def _purpose(user_name: str) -> str:

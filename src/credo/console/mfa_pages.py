@@ -28,7 +28,7 @@ from credo.console.sessions import ConsoleSession
 from credo.console.shown_once import ShownOnce
 from credo.console.signin_links import account_name
 from credo.console.web import csrf_ok, forbidden, read_form
-from credo.errors import AwsError
+from credo.errors import AccessDenied, AwsError
 from credo.iam import mfa
 
 TargetPage = Callable[[Request, ConsoleSession, Target], Awaitable[Response]]
@@ -155,8 +155,12 @@ class MfaPages:
         caller = self.pages.caller(request, session)
         try:
             held = await anyio.to_thread.run_sync(list_devices, caller, target.user_name)
-        except AwsError:
+        except AccessDenied:
             held = []  # not allowed to look: EnableMFADevice still enforces the quota
+        except AwsError as error:  # no such user: make no device for nobody
+            return self._name_page(
+                session, target, status=error.status, error=error.message, device_name=name
+            )
         if at_quota(held):
             return self._name_page(session, target, status=409, error=mfa.DEVICE_QUOTA, device_name=name)
         try:
