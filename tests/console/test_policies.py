@@ -67,7 +67,7 @@ def test_list_by_type_search_and_pages(server: Server, iam: Any, browser: httpx.
     second = text_of(browser.get(PAGE, params={"scope": "AWS", "page": "2"}))
     assert "26–50 of" in second and "Page 2 of" in second and "team-read" not in second
     # Only customer managed policies can be chosen for Delete.
-    assert second.count('name="arn"') == 0 and local.count('name="arn"') == 1
+    assert second.count('type="checkbox"') == 0 and local.count('type="checkbox"') == 1
 
 
 def test_create_policy_invalid_then_valid(server: Server, iam: Any, browser: httpx.Client) -> None:
@@ -212,12 +212,12 @@ def test_delete_detaches_and_drops_versions_first(server: Server, iam: Any, brow
     iam.create_group(GroupName="readers")
     iam.attach_user_policy(UserName="bob", PolicyArn=arn)
     iam.attach_group_policy(GroupName="readers", PolicyArn=arn)
-    confirm = browser.get(f"{PAGE}/delete", params={"arn": arn})
+    confirm = browser.get(f"{PAGE}/delete", params={"name": arn})
     assert "enter the policy name" in confirm.text
-    mismatch = browser.post(f"{PAGE}/delete", data={"csrf_token": token, "arn": arn, "confirm": "nope"})
+    mismatch = browser.post(f"{PAGE}/delete", data={"csrf_token": token, "name": arn, "confirm": "nope"})
     assert mismatch.status_code == 400
     assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 2
-    done = browser.post(f"{PAGE}/delete", data={"csrf_token": token, "arn": arn, "confirm": "team-read"})
+    done = browser.post(f"{PAGE}/delete", data={"csrf_token": token, "name": arn, "confirm": "team-read"})
     assert done.status_code == 303
     assert iam.list_policies(Scope="Local")["Policies"] == []
     assert iam.list_attached_user_policies(UserName="bob")["AttachedPolicies"] == []
@@ -225,7 +225,7 @@ def test_delete_detaches_and_drops_versions_first(server: Server, iam: Any, brow
     kept = make_policy(iam, "boundary")
     gone = make_policy(iam, "unused")
     iam.put_user_permissions_boundary(UserName="bob", PermissionsBoundary=kept)
-    both = urlencode([("csrf_token", token), ("arn", kept), ("arn", gone), ("confirm", "delete")])
+    both = urlencode([("csrf_token", token), ("name", kept), ("name", gone), ("confirm", "delete")])
     partly = browser.post(f"{PAGE}/delete", content=both, headers={"content-type": FORM})
     assert partly.status_code == 409
     assert "boundary: Cannot delete a policy attached to entities." in partly.text
@@ -275,7 +275,7 @@ def test_csrf_refused(server: Server, iam: Any, browser: httpx.Client, token: st
     iam.create_policy_version(PolicyArn=arn, PolicyDocument=DOCUMENT)
     sent = {} if token is None else {"csrf_token": token}
     created = browser.post(f"{PAGE}/create", data={**sent, "name": "other", "document": DOCUMENT})
-    deleted = browser.post(f"{PAGE}/delete", data={**sent, "arn": arn, "confirm": "team-read"})
+    deleted = browser.post(f"{PAGE}/delete", data={**sent, "name": arn, "confirm": "team-read"})
     default = browser.post(f"{PAGE}/set-default-version", data={**sent, "arn": arn, "version": "v2"})
     assert [created.status_code, deleted.status_code, default.status_code] == [403, 403, 403]
     assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == ["team-read"]

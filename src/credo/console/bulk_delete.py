@@ -37,14 +37,17 @@ class Failure:
 
 
 def delete_each(
-    caller: Caller, names: tuple[str, ...], delete_one: Callable[[Caller, str], None]
+    caller: Caller,
+    names: tuple[str, ...],
+    delete_one: Callable[[Caller, str], None],
+    label_of: Callable[[str], str] = str,
 ) -> list[Failure]:
     failures = []
     for name in names:
         try:
             delete_one(caller, name)
         except AwsError as error:
-            failures.append(Failure(name, error))
+            failures.append(Failure(label_of(name), error))
     return failures
 
 
@@ -59,12 +62,15 @@ class DeletePages:
         removes: str,
         delete_one: Callable[[Caller, str], None],
         list_page: ListPage,
+        label_of: Callable[[str], str] = str,
     ) -> None:
         self.pages = pages
         self.base = base
         self.kind = kind
         self.removes = removes
         self.delete_one = delete_one
+        # What a chosen value is shown and confirmed as (a policy's ARN: its name).
+        self.label_of = label_of
         self.list_page = list_page
 
     def routes(self) -> list[Route]:
@@ -79,10 +85,11 @@ class DeletePages:
             "entity_delete.html",
             session,
             status=400 if error else 200,
-            title=f"Delete {self.kind}" + ("s" if len(names) > 1 else ""),
+            title=f"Delete {self.kind if len(names) == 1 else _plural(self.kind)}",
             action=f"{self.base}/delete",
             kind=self.kind,
             names=names,
+            labels=[self.label_of(name) for name in names],
             cancel=self.base,
             removes=self.removes,
             error=error,
@@ -102,13 +109,17 @@ class DeletePages:
         names = chosen_values(pairs, "name")
         if not names:
             return RedirectResponse(self.base, status_code=303)
-        expected = names[0] if len(names) == 1 else "delete"
+        expected = self.label_of(names[0]) if len(names) == 1 else "delete"
         if form.get("confirm", "").strip() != expected:
             return self._page(session, names, MISMATCH)
         caller = self.pages.caller(request, session)
-        failures = await anyio.to_thread.run_sync(delete_each, caller, names, self.delete_one)
+        failures = await anyio.to_thread.run_sync(delete_each, caller, names, self.delete_one, self.label_of)
         if failures:
             return await self.list_page(
                 request, session, [failure.message for failure in failures], failures[0].error.status
             )
         return RedirectResponse(self.base, status_code=303)
+
+
+def _plural(kind: str) -> str:
+    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"

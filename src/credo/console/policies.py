@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from credo.console.bulk_delete import DeletePages
 from credo.console.listing import page_of
 from credo.console.overview import Caller
 from credo.console.pages import ConsolePages
@@ -27,18 +28,21 @@ from credo.console.policies_reading import (
     HOLDERS,
     PATH,
     detail_url,
+    entities_using,
     is_aws_managed,
     name_of,
-    pages_of,
     policy_type,
     used_as,
 )
 from credo.console.sessions import ConsoleSession
-from credo.console.web import csrf_ok, forbidden, read_form_pairs
 from credo.errors import AwsError
 
 # ListPolicies' Scope values, as the type filter offers them.
 SCOPES = {"All": "All types", "AWS": "AWS managed", "Local": "Customer managed"}
+REMOVES = (
+    "It is first detached from every user, group and role it is attached to, and its non-default versions "
+    "are deleted."
+)
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,7 @@ class PolicyRow:
 
 def list_policies(caller: Caller, scope: str) -> list[PolicyRow]:
     """Every policy of ``scope`` the caller may list; raises AccessDenied when ListPolicies is refused."""
-    found = [
-        policy
-        for page in pages_of(caller, "ListPolicies", Scope=scope, MaxItems=1000)
-        for policy in page["Policies"]
-    ]
+    found = caller.call_all("ListPolicies", "Policies", Scope=scope)
     local = any(not is_aws_managed(policy["Arn"]) for policy in found)
     descriptions = _local_descriptions(caller) if local else {}
     return [
@@ -81,15 +81,10 @@ def list_policies(caller: Caller, scope: str) -> list[PolicyRow]:
 
 def _local_descriptions(caller: Caller) -> dict[str, str]:
     try:
-        return {
-            policy["Arn"]: policy.get("Description", "")
-            for page in pages_of(
-                caller, "GetAccountAuthorizationDetails", Filter=["LocalManagedPolicy"], MaxItems=1000
-            )
-            for policy in page["Policies"]
-        }
+        details = caller.call_all("GetAccountAuthorizationDetails", "Policies", Filter=["LocalManagedPolicy"])
     except AwsError:
         return {}
+    return {policy["Arn"]: policy.get("Description", "") for policy in details}
 
 
 def delete_policy(caller: Caller, policy_arn: str) -> None:
@@ -97,27 +92,13 @@ def delete_policy(caller: Caller, policy_arn: str) -> None:
     if is_aws_managed(policy_arn):
         # Read-only: DeletePolicy refuses it before anything is detached.
         caller.call("DeletePolicy", PolicyArn=policy_arn)
-    attached = pages_of(
-        caller,
-        "ListEntitiesForPolicy",
-        PolicyArn=policy_arn,
-        PolicyUsageFilter="PermissionsPolicy",
-        MaxItems=1000,
-    )
-    # Read every page before detaching: the Marker names a position in the list being emptied.
-    for page in list(attached):
-        for member, name_key, _kind, detach in HOLDERS:
-            for entity in page[member]:
-                caller.call(detach, PolicyArn=policy_arn, **{name_key: entity[name_key]})
+    for holder in HOLDERS:
+        for name in entities_using(caller, policy_arn, holder, "PermissionsPolicy"):
+            caller.call(holder.detach, PolicyArn=policy_arn, **{holder.name_key: name})
     for version in caller.call("ListPolicyVersions", PolicyArn=policy_arn)["Versions"]:
         if not version["IsDefaultVersion"]:
             caller.call("DeletePolicyVersion", PolicyArn=policy_arn, VersionId=version["VersionId"])
     caller.call("DeletePolicy", PolicyArn=policy_arn)
-
-
-def _confirm_word(arns: list[str]) -> str:
-    """One policy is confirmed by its name, several by the word ``delete``, as AWS's dialogs ask."""
-    return name_of(arns[0]) if len(arns) == 1 else "delete"
 
 
 class PoliciesPages:
@@ -131,8 +112,9 @@ class PoliciesPages:
         guard = self.pages.signed_in
         return [
             Route(PATH, guard(self.listing), methods=["GET"]),
-            Route(f"{PATH}/delete", guard(self.confirm_delete), methods=["GET"]),
-            Route(f"{PATH}/delete", guard(self.delete), methods=["POST"]),
+            *DeletePages(
+                self.pages, PATH, "policy", REMOVES, delete_policy, self.show_list, name_of
+            ).routes(),
             *PolicyEditorPages(self.pages).routes(),
             *PolicyDetailPages(self.pages).routes(),
         ]
@@ -170,46 +152,8 @@ class PoliciesPages:
             errors=errors,
         )
 
-    async def confirm_delete(self, request: Request, session: ConsoleSession) -> Response:
-        arns = request.query_params.getlist("arn")
-        if not arns:
-            return RedirectResponse(PATH, status_code=303)
-        return self._confirmation(session, arns)
-
-    def _confirmation(
-        self, session: ConsoleSession, arns: list[str], *, status: int = 200, error: str | None = None
+    async def show_list(
+        self, request: Request, session: ConsoleSession, errors: list[str], status: int
     ) -> Response:
-        return self.pages.page(
-            "policies_delete.html",
-            session,
-            status=status,
-            title="Delete policy" if len(arns) == 1 else "Delete policies",
-            policies=[(policy_arn, name_of(policy_arn)) for policy_arn in arns],
-            word=_confirm_word(arns),
-            error=error,
-        )
-
-    async def delete(self, request: Request, session: ConsoleSession) -> Response:
-        pairs = await read_form_pairs(request)
-        form = dict(pairs)
-        if not csrf_ok(session, form):
-            return forbidden(self.console)
-        arns = [value for name, value in pairs if name == "arn"]
-        if not arns:
-            return RedirectResponse(PATH, status_code=303)
-        word = _confirm_word(arns)
-        if form.get("confirm", "").strip() != word:
-            error = f"To confirm deletion, enter {word} in the text input field."
-            return self._confirmation(session, arns, status=400, error=error)
-        caller = self.pages.caller(request, session)
-        failures: list[AwsError] = []
-        messages = []
-        for policy_arn in arns:
-            try:
-                await anyio.to_thread.run_sync(delete_policy, caller, policy_arn)
-            except AwsError as error:
-                failures.append(error)
-                messages.append(f"{name_of(policy_arn)}: {error.message}")
-        if failures:
-            return await self.listing(request, session, status=failures[0].status, errors=messages)
-        return RedirectResponse(PATH, status_code=303)
+        """The list with the failures of a Delete."""
+        return await self.listing(request, session, status=status, errors=errors)

@@ -25,10 +25,11 @@ from credo.console.pages import ConsolePages, Page
 from credo.console.policies_reading import (
     HOLDERS,
     PATH,
+    Holder,
     detail_url,
+    entities_using,
     entity_url,
     is_aws_managed,
-    pages_of,
     policy_type,
     version_document,
 )
@@ -44,7 +45,7 @@ TABS = {
 }
 PERMISSIONS_POLICY = "Permissions policy"
 PERMISSIONS_BOUNDARY = "Permissions boundary"
-_DETACH = {kind: (name_key, detach) for _member, name_key, kind, detach in HOLDERS}
+_DETACH = {holder.kind: holder for holder in HOLDERS}
 _BOUNDARY_REMOVAL = {
     "users": ("DeleteUserPermissionsBoundary", "UserName"),
     "roles": ("DeleteRolePermissionsBoundary", "RoleName"),
@@ -57,16 +58,12 @@ Build = Callable[[dict[str, str], str], Built]
 @dataclass(frozen=True)
 class EntityRow:
     name: str
-    kind: str  # users, groups, roles
+    holder: Holder
     used_as: str
 
     @property
-    def label(self) -> str:
-        return {"users": "User", "groups": "Group", "roles": "Role"}[self.kind]
-
-    @property
     def link(self) -> str:
-        return entity_url(self.kind, self.name)
+        return entity_url(self.holder.kind, self.name)
 
 
 def attached_entities(caller: Caller, policy: Result) -> list[EntityRow]:
@@ -77,11 +74,10 @@ def attached_entities(caller: Caller, policy: Result) -> list[EntityRow]:
         uses.append(("PermissionsBoundary", PERMISSIONS_BOUNDARY))
     rows = []
     for usage, label in uses:
-        for page in pages_of(
-            caller, "ListEntitiesForPolicy", PolicyArn=arn, PolicyUsageFilter=usage, MaxItems=1000
-        ):
-            for member, name_key, kind, _detach in HOLDERS:
-                rows += [EntityRow(entity[name_key], kind, label) for entity in page[member]]
+        for holder in HOLDERS:
+            if usage == "PermissionsBoundary" and holder.label == "Group":
+                continue  # groups cannot have a permissions boundary
+            rows += [EntityRow(name, holder, label) for name in entities_using(caller, arn, holder, usage)]
     return rows
 
 
@@ -214,8 +210,7 @@ def _detach(form: dict[str, str], policy_arn: str) -> Built:
     holder = _DETACH.get(form.get("kind", ""))
     if holder is None:
         return None
-    name_key, action = holder
-    return action, {"PolicyArn": policy_arn, name_key: form.get("name", "")}
+    return holder.detach, {"PolicyArn": policy_arn, holder.name_key: form.get("name", "")}
 
 
 def _remove_boundary(form: dict[str, str], _policy_arn: str) -> Built:

@@ -1,11 +1,10 @@
 """What the Policies pages share: policy kinds and uses as AWS's console words them, their links,
-every page of a list operation, and a version's document as the editor and viewer show it."""
+who a policy is attached to, and a version's document as the editor and viewer show it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlencode
 
 from credo.call import Result
@@ -13,13 +12,41 @@ from credo.console.overview import Caller
 
 PATH = "/console/policies"
 _AWS_MANAGED = ":iam::aws:policy/"
-# Holders of an attachment: ListEntitiesForPolicy's member, its name key, the console's path
-# segment for the holder's page, and the detach action.
-HOLDERS = (
-    ("PolicyUsers", "UserName", "users", "DetachUserPolicy"),
-    ("PolicyGroups", "GroupName", "groups", "DetachGroupPolicy"),
-    ("PolicyRoles", "RoleName", "roles", "DetachRolePolicy"),
-)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A kind of entity a policy is attached to, as ListEntitiesForPolicy and Detach*Policy name it."""
+
+    label: str  # EntityFilter value: User, Group, Role
+    kind: str  # the console's path segment for its pages: users, groups, roles
+
+    @property
+    def member(self) -> str:
+        return f"Policy{self.label}s"
+
+    @property
+    def name_key(self) -> str:
+        return f"{self.label}Name"
+
+    @property
+    def detach(self) -> str:
+        return f"Detach{self.label}Policy"
+
+
+HOLDERS = (Holder("User", "users"), Holder("Group", "groups"), Holder("Role", "roles"))
+
+
+def entities_using(caller: Caller, policy_arn: str, holder: Holder, usage: str) -> list[str]:
+    """Names of ``holder``'s kind using the policy as ``usage`` (PermissionsPolicy or PermissionsBoundary)."""
+    found = caller.call_all(
+        "ListEntitiesForPolicy",
+        holder.member,
+        PolicyArn=policy_arn,
+        EntityFilter=holder.label,
+        PolicyUsageFilter=usage,
+    )
+    return [entity[holder.name_key] for entity in found]
 
 
 def is_aws_managed(policy_arn: str) -> bool:
@@ -55,16 +82,6 @@ def name_of(policy_arn: str) -> str:
 def entity_url(kind: str, name: str) -> str:
     """The page of a user, group or role (``kind``: ``users``, ``groups``, ``roles``)."""
     return f"/console/{kind}/{quote(name, safe='')}"
-
-
-def pages_of(caller: Caller, action: str, **params: Any) -> Iterator[Result]:
-    """Each page of a paged list operation, following its Marker."""
-    while True:
-        result = caller.call(action, **params)
-        yield result
-        if not result.get("IsTruncated"):
-            return
-        params["Marker"] = result["Marker"]
 
 
 def version_document(caller: Caller, policy_arn: str, version_id: str) -> str:
