@@ -63,5 +63,6 @@ def forget(response: Response) -> None:
 def into_console(request: Request) -> RedirectResponse:
     """The redirect that ends a sign-in: to the remembered page (forgotten now), else the dashboard."""
     response = RedirectResponse(landing(request), status_code=303)
-    forget(response)
+    if RETURN_COOKIE in request.cookies:
+        forget(response)
     return response
