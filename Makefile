@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 RUN_STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck pytest bench clean
+.PHONY: serve test lint typecheck pytest bench clean system-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,17 +29,25 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The console's browser tests drive Debian's Chromium by path (Playwright's own browser download
-# does not work here). Installed when missing and apt-get can; otherwise tests/browser skips.
-CHROMIUM := /usr/bin/chromium
+# System tools the tests drive, installed when missing and apt-get can (otherwise their tests
+# skip or fail with the missing path): Debian's Chromium for the console's browser tests
+# (Playwright's own browser download does not work here), xmlsec1 for pysaml2's test IdP.
+SYSTEM_TOOLS := /usr/bin/chromium:chromium /usr/bin/xmlsec1:xmlsec1
 
-$(CHROMIUM):
-	-DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+system-tools:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do \
+		[ -x "$${tool%%:*}" ] || missing="$$missing $${tool#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing || true; \
+	fi
 
 # One worker per core (pytest-xdist); each worker has its own servers and PostgreSQL database.
 PYTEST_ARGS ?= -n auto
 
-pytest: $(STAMP) $(CHROMIUM)
+pytest: $(STAMP) system-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -16,7 +16,8 @@ sample request that must answer 200 with the expected result, and a run in which
 any non-2xx response is reported as an error instead of a number.
 
 The table and the ratios the issue sets as targets (credo at least 35 times moto and at
-least half the trivial ceiling, for GetCallerIdentity at 32 connections) are printed and
+least half the trivial ceiling, for GetCallerIdentity at 32 connections; ListUsers at 32
+connections against 5,000 requests per second, beside moto and trivial) are printed and
 written into ``docs/benchmarks.md`` under their own section, leaving other sections alone.
 
     .venv/bin/python -m benchmarks.load [--duration 10] [--out docs/benchmarks.md]
@@ -65,6 +66,8 @@ SERVER_START_TIMEOUT = 60.0
 RATIO_CONNECTIONS = 32
 TARGET_TIMES_MOTO = 35.0
 TARGET_FRACTION_OF_TRIVIAL = 0.5
+# And for ListUsers (100 users) at the same count, in the same run as moto and trivial.
+TARGET_LIST_USERS_RPS = 5000.0
 
 SERVER_CPU = 0
 WRK_CPU = 1
@@ -751,6 +754,32 @@ def ratio_lines(cells: Sequence[Cell]) -> list[str]:
     return lines
 
 
+def list_users_line(cells: Sequence[Cell]) -> str:
+    """ListUsers at 32 connections against the issue's target, beside moto and the trivial ceiling."""
+    credo = _find(cells, "credo", "ListUsers", RATIO_CONNECTIONS)
+    if credo is None or not credo.ok or credo.result is None:
+        return "- credo ListUsers: n/a (no credo measurement)"
+    rps = credo.result.requests_per_second
+    verdict = "met" if rps >= TARGET_LIST_USERS_RPS else "**not met**"
+    line = f"- credo ListUsers: **{rps:,.0f} req/s** (target ≥ {TARGET_LIST_USERS_RPS:,.0f}): {verdict}"
+    comparisons: tuple[tuple[str, Callable[[float], str]], ...] = (
+        ("moto", lambda ratio: f"{_times(ratio)} moto"),
+        ("trivial", lambda ratio: f"{_percent(ratio)} of trivial"),
+    )
+    for other, render in comparisons:
+        base = _find(cells, other, "ListUsers", RATIO_CONNECTIONS)
+        if base is not None and base.ok and base.result is not None:
+            line += f"; {render(rps / base.result.requests_per_second)}"
+    noisy = [
+        c.target
+        for c in cells
+        if c.operation == "ListUsers" and c.connections == RATIO_CONNECTIONS and c.noisy
+    ]
+    if noisy:
+        line += f" (noisy: {' and '.join(noisy)} shared CPU {SERVER_CPU} with other processes)"
+    return line
+
+
 def render_section(
     cells: Sequence[Cell],
     *,
@@ -787,6 +816,10 @@ def render_section(
         f"GetCallerIdentity at {RATIO_CONNECTIONS} connections:",
         "",
         *ratio_lines(cells),
+        "",
+        f"ListUsers (100 users) at {RATIO_CONNECTIONS} connections:",
+        "",
+        list_users_line(cells),
     ]
     if notes:
         lines += ["", *[f"Note: {note}" for note in notes]]

@@ -31,6 +31,9 @@ from hypothesis import settings
 settings.register_profile("credo", deadline=None)
 settings.load_profile("credo")
 
+# Fixtures of the identity providers the federation tests run on loopback.
+pytest_plugins = ["tests.oidc_support"]
+
 CREDO = str(Path(sys.executable).with_name("credo"))
 DEV_ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from credo.auth.credentials import CredentialResolver
 
 if TYPE_CHECKING:
+    from credo.audit.trail import AuditTrail
     from credo.auth.authorizer import Authorizer
 from credo.auth.key_usage import KeyUsage
 from credo.auth.principal import Principal
 from credo.clock import Clock
+from credo.federation.jwks import JwksCache
 from credo.keyring import Keyring
 from credo.settings import Settings
 from credo.store.db import Store
@@ -34,6 +36,10 @@ class Services:
     credentials: CredentialResolver
     usage: KeyUsage
     authorizer: Authorizer
+    # Every call's event (audit/): in the call's transaction when it writes, else batched.
+    audit: AuditTrail
+    # OIDC issuers' signing keys, cached across requests (AssumeRoleWithWebIdentity).
+    web_identity_keys: JwksCache = field(default_factory=JwksCache)
 
 
 @dataclass(slots=True)  # built per request; frozen dataclasses are several times slower to build

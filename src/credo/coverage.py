@@ -1,4 +1,5 @@
-"""Write ``docs/api-coverage.md``: every IAM and STS operation, and whether credo answers it.
+"""Write ``docs/api-coverage.md``: every IAM, STS, SSO Admin, Identity Store, SSO OIDC, SSO portal
+and CloudTrail operation, and whether credo answers it.
 
 Run ``python -m credo.coverage`` after adding operations; a test fails while the file on
 disk differs from what this module generates.
@@ -10,9 +11,17 @@ import sys
 from pathlib import Path
 
 from credo.protocol import model
-from credo.server.operations import OPERATIONS
+from credo.server.operations import JSON_OPERATIONS, OPERATIONS, REST_JSON_OPERATIONS
 
-SERVICES = {"iam": "IAM", "sts": "STS"}
+SERVICES = {
+    "iam": "IAM",
+    "sts": "STS",
+    "sso-admin": "SSO Admin",
+    "identitystore": "Identity Store",
+    "sso-oidc": "SSO OIDC",
+    "sso": "SSO portal",
+    "cloudtrail": "CloudTrail",
+}
 
 # Where credo answers differently from AWS on purpose: (where, what credo does, why).
 # Everything not listed here follows AWS's documented (or widely recorded) behaviour and text.
@@ -78,6 +87,73 @@ DIFFERENCES: tuple[tuple[str, str, str], ...] = (
         "Tests and laptops run real identity providers on loopback without certificates.",
     ),
     (
+        "AssumeRoleWithSAML",
+        "Refuses XML signatures made with SHA-1, and encrypted assertions using 3DES or RSA PKCS#1 "
+        "v1.5 key transport (`InvalidIdentityToken`); "
+        "accepts each assertion once; `Recipient` must be credo's own `/saml` URL or "
+        "`https://signin.aws.amazon.com/saml`; refusals carry credo's own messages, the reason in "
+        "`<Detail>`.",
+        "SHA-1 collisions are practical, and PKCS#1 v1.5 key transport and 3DES are broken; AWS does not "
+        "document its replay rule nor most of its messages (docs/federation.md).",
+    ),
+    (
+        "AssumeRoleWithWebIdentity",
+        "OpenID Connect tokens only (`ProviderId` for OAuth 2.0 providers is `InvalidParameterValue`); "
+        "TLS to the issuer is checked against the system's trust store and `ThumbprintList` is not "
+        "consulted; `Provider` is the OIDC provider's ARN; refusals AWS does not document carry "
+        "credo's own messages, the reason in `<Detail>`.",
+        "AWS itself no longer relies on thumbprints for most issuers; the Login with Amazon and "
+        "Facebook providers are AWS's own (docs/federation.md).",
+    ),
+    (
+        "sso-admin: CreateAccountAssignment, DeleteAccountAssignment, ProvisionPermissionSet",
+        "The work is done before the call answers: the request status is `SUCCEEDED` (or `FAILED` with "
+        "its `FailureReason`) in the answer itself and in every later Describe…Status, never `IN_PROGRESS`.",
+        "credo writes the role in the same transaction as the assignment; clients that poll the status "
+        "find it final on their first look.",
+    ),
+    (
+        "sso-admin: an account the installation does not have",
+        "`ValidationException`: `TargetId <id> is not a valid account.`, at once.",
+        "AWS checks accounts against its organization; credo's accounts are those `credo account create` "
+        "made (docs/sso.md).",
+    ),
+    (
+        "sso-admin: provisioned roles",
+        "Path `/aws-reserved/sso.amazonaws.com/` (AWS adds the region outside us-east-1); the "
+        "`AWSSSO_<hex>_DO_NOT_DELETE` SAML provider their trust policy names is not created in the account.",
+        "credo has no regions; the access portal (next step, docs/sso.md) mints the roles' sessions "
+        "itself rather than through AssumeRoleWithSAML.",
+    ),
+    (
+        "sso-admin: one instance",
+        "One Identity Center instance per installation, owned by the store's first account (the dev account "
+        "under `--dev`); other accounts list none and are refused it with `AccessDeniedException` "
+        "(`… because no resource-based policy allows …`).",
+        "A self-hosted installation is one organization; AWS's member-account instances are not needed.",
+    ),
+    (
+        "identitystore: users",
+        "`UserName`, `DisplayName`, `Name.GivenName` and `Name.FamilyName` are required (AWS's own "
+        "directory requires them); `GetUserId` finds users by `userName` or `emails.value`, not by external "
+        "ids; not-found and conflict messages are credo's own.",
+        "External ids come from SCIM provisioning, which credo does not have; AWS documents no messages.",
+    ),
+    (
+        "sso-admin and identitystore errors",
+        "JSON errors carry `__type`, `Message` and `RequestId`, and credo's explanation as `Detail`; "
+        "client errors are HTTP 400, as AWS's API references give them.",
+        "botocore reads `__type` and `Message`; the detail is extra.",
+    ),
+    (
+        "CloudTrail: LookupEvents",
+        "The events of credo's audit trail (docs/audit.md): IAM, STS, SSO, CloudTrail calls and console "
+        "sign-ins; no Insights events (`EventCategory=insight` finds none); the messages of "
+        "`InvalidMaxResultsException`, `InvalidLookupAttributesException`, `InvalidTimeRangeException` "
+        "and `InvalidNextTokenException` are credo's own; no rate limit of two lookups a second.",
+        "AWS documents the exceptions but not their messages; credo records only its own services.",
+    ),
+    (
         "AWS managed policies",
         "The catalog shipped with credo (a snapshot of AWS's managed policies, with their versions "
         "and dates); AWS adds and revises its policies over time.",
@@ -92,15 +168,19 @@ def render() -> str:
     lines = [
         "# API coverage",
         "",
-        "Generated by `python -m credo.coverage` from botocore's IAM and STS service models and",
-        "credo's operations table (`credo.server.operations.OPERATIONS`). Do not edit by hand.",
+        "Generated by `python -m credo.coverage` from botocore's IAM, STS, SSO Admin, Identity Store,",
+        "SSO OIDC and SSO service models and credo's operations tables",
+        "(`credo.server.operations.OPERATIONS`, `JSON_OPERATIONS` and `REST_JSON_OPERATIONS`).",
+        "Do not edit by hand.",
         "",
     ]
     summary: list[str] = []
     sections: list[str] = []
     for service, title in SERVICES.items():
         names = sorted(model.service(service).model.operation_names)
-        served = OPERATIONS.get(service, {})
+        served = (
+            OPERATIONS.get(service) or JSON_OPERATIONS.get(service) or REST_JSON_OPERATIONS.get(service, {})
+        )
         done = sum(1 for name in names if name in served)
         count = f"{done} of {len(names)} {title} operations"
         summary.append(f"- {count}")

@@ -9,10 +9,18 @@ The tree::
     │                SignatureDoesNotMatch, ExpiredToken, AccessDenied
     ├── (IAM)        NoSuchEntity, EntityAlreadyExists, DeleteConflict, LimitExceeded,
     │                InvalidInput, MalformedPolicyDocument, PasswordPolicyViolation, ...
+    ├── (JSON)       ValidationException, ResourceNotFoundException, ConflictException,
+    │                ServiceQuotaExceededException, SerializationException, … (sso-admin, identitystore)
+    ├── (CloudTrail) InvalidLookupAttributesException, InvalidTimeRangeException,
+    │                InvalidMaxResultsException, InvalidNextTokenException, … (LookupEvents)
+    ├── (REST-JSON)  OidcError (sso-oidc: AuthorizationPendingException, InvalidGrantException, …),
+    │                PortalError (the sso portal: UnauthorizedException, ForbiddenException, …)
     └── ServiceFailure            the only 500: something broke on our side
 
-Errors are raised where they are found and rendered once, in ``credo.protocol.xml``.
-Messages never carry a secret.
+Errors are raised where they are found and rendered once, in ``credo.protocol.xml`` (Query) or
+``credo.protocol.json`` (JSON 1.1, which also renames the Query codes JSON services spell
+otherwise: ``AccessDenied`` is ``AccessDeniedException`` there) or ``credo.protocol.rest_json``
+(sso-oidc and the sso portal). Messages never carry a secret.
 """
 
 from __future__ import annotations
@@ -113,8 +121,10 @@ class AccessDenied(AwsError):
     code = "AccessDenied"
     status = 403
 
-    def __init__(self, message: str | None = None, encoded_message: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str | None = None, encoded_message: str | None = None, *, detail: str | None = None
+    ) -> None:
+        super().__init__(message, detail=detail)
         # Why, sealed: only callers allowed sts:DecodeAuthorizationMessage can read it.
         self.encoded_message = encoded_message
 
@@ -196,6 +206,28 @@ class CredentialReportExpired(AwsError):
 
 class InvalidAuthorizationMessage(AwsError):
     code = "InvalidAuthorizationMessageException"
+
+
+# --- federation (AssumeRoleWithSAML, AssumeRoleWithWebIdentity) ------------------------------
+
+
+class InvalidIdentityToken(AwsError):
+    code = "InvalidIdentityToken"
+
+
+class IDPRejectedClaim(AwsError):
+    code = "IDPRejectedClaim"
+    status = 403
+
+
+class ExpiredTokenException(AwsError):
+    """An expired SAML assertion or web identity token (not ExpiredToken: that is a session's)."""
+
+    code = "ExpiredTokenException"
+
+
+class IDPCommunicationError(AwsError):
+    code = "IDPCommunicationError"
 
 
 class ServiceFailure(AwsError):
@@ -285,3 +317,183 @@ class UnknownOperationException(AwsError):
     code = "UnknownOperationException"
     status = 404
     default_message = "No operation is served at this path; IAM and STS answer at /."
+
+
+# --- JSON services (sso-admin, identitystore) -------------------------------------------------
+
+
+class JsonServiceError(AwsError):
+    """An error of the JSON 1.1 services: ``fields`` are the error shape's extra members
+    (identitystore's ``ResourceType`` and ``ResourceId``, a ``Reason``), sent beside the message."""
+
+    def __init__(self, message: str | None = None, *, detail: str | None = None, **fields: str) -> None:
+        super().__init__(message, detail=detail)
+        self.fields = fields
+
+
+class ValidationException(JsonServiceError):
+    code = "ValidationException"
+
+
+class ResourceNotFoundException(JsonServiceError):
+    code = "ResourceNotFoundException"
+
+
+class ConflictException(JsonServiceError):
+    code = "ConflictException"
+
+
+class ServiceQuotaExceededException(JsonServiceError):
+    code = "ServiceQuotaExceededException"
+
+
+class AccessDeniedException(JsonServiceError):
+    code = "AccessDeniedException"
+
+
+class SerializationException(JsonServiceError):
+    """A body that is not JSON, or a member of the wrong JSON type."""
+
+    code = "SerializationException"
+
+
+class UnknownOperation(JsonServiceError):
+    """An ``X-Amz-Target`` that names no operation credo serves (AWS's code, HTTP 400)."""
+
+    code = "UnknownOperationException"
+
+
+# --- CloudTrail (LookupEvents) --------------------------------------------------------------
+
+
+class InvalidLookupAttributesException(JsonServiceError):
+    code = "InvalidLookupAttributesException"
+
+
+class InvalidTimeRangeException(JsonServiceError):
+    code = "InvalidTimeRangeException"
+
+
+class InvalidMaxResultsException(JsonServiceError):
+    code = "InvalidMaxResultsException"
+
+
+class InvalidNextTokenException(JsonServiceError):
+    code = "InvalidNextTokenException"
+
+
+class InvalidEventCategoryException(JsonServiceError):
+    code = "InvalidEventCategoryException"
+
+
+# --- sso-oidc and the sso portal (REST-JSON) --------------------------------------------------
+
+
+class OidcError(AwsError):
+    """An sso-oidc error: AWS's exception name in ``x-amzn-ErrorType`` (botocore's code), OAuth's
+    ``error`` code and the message as ``error_description`` in the body (RFC 6749 section 5.2)."""
+
+    error: ClassVar[str] = "invalid_request"
+
+
+class InvalidRequestException(OidcError):
+    code = "InvalidRequestException"
+
+
+class InvalidClientException(OidcError):
+    code = "InvalidClientException"
+    status = 401
+    error = "invalid_client"
+
+
+class InvalidGrantException(OidcError):
+    code = "InvalidGrantException"
+    error = "invalid_grant"
+
+
+class UnauthorizedClientException(OidcError):
+    code = "UnauthorizedClientException"
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantTypeException(OidcError):
+    code = "UnsupportedGrantTypeException"
+    error = "unsupported_grant_type"
+
+
+class InvalidScopeException(OidcError):
+    code = "InvalidScopeException"
+    error = "invalid_scope"
+
+
+class InvalidClientMetadataException(OidcError):
+    code = "InvalidClientMetadataException"
+    error = "invalid_client_metadata"
+
+
+class InvalidRedirectUriException(OidcError):
+    code = "InvalidRedirectUriException"
+    error = "invalid_redirect_uri"
+
+
+class AuthorizationPendingException(OidcError):
+    code = "AuthorizationPendingException"
+    error = "authorization_pending"
+
+
+class SlowDownException(OidcError):
+    code = "SlowDownException"
+    error = "slow_down"
+
+
+class OidcExpiredTokenException(OidcError):
+    code = "ExpiredTokenException"
+    error = "expired_token"
+
+
+class OidcAccessDeniedException(OidcError):
+    code = "AccessDeniedException"
+    error = "access_denied"
+
+
+class OidcInternalServerException(OidcError):
+    code = "InternalServerException"
+    status = 500
+    sender_fault = False
+    error = "server_error"
+
+
+class PortalError(AwsError):
+    """An error of the sso portal API: the name in ``x-amzn-ErrorType``, ``{"message": …}`` as body."""
+
+
+class PortalInvalidRequestException(PortalError):
+    code = "InvalidRequestException"
+
+
+class UnauthorizedException(PortalError):
+    """A bearer token that is missing, unknown, expired or revoked (botocore's
+    ``UnauthorizedSSOTokenError`` when its credential provider meets it)."""
+
+    code = "UnauthorizedException"
+    status = 401
+    default_message = "Session token not found or invalid"
+
+
+class ForbiddenException(PortalError):
+    """A role the signed-in user is not assigned (AWS's answer, though the model does not list it)."""
+
+    code = "ForbiddenException"
+    status = 403
+    default_message = "No access"
+
+
+class PortalResourceNotFoundException(PortalError):
+    code = "ResourceNotFoundException"
+    status = 404
+
+
+class PortalInternalServerException(PortalError):
+    code = "InternalServerException"
+    status = 500
+    sender_fault = False

@@ -15,6 +15,8 @@ DEV_ACCOUNT_ID = "123456789012"
 DEV_ROOT_ACCESS_KEY_ID = "test"
 DEV_ROOT_SECRET_ACCESS_KEY = "test"
 DEFAULT_PORT = 7300
+LOG_FORMATS = ("text", "json")
+METRICS_ACCESS = ("loopback", "public", "off")
 
 
 class SettingsError(ValueError):
@@ -31,6 +33,13 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[int] |
         raise SettingsError(f"{name} must be a {kind.__name__} number, not {text!r}") from None
     if value < 0 or value != value:  # negative or NaN
         raise SettingsError(f"{name} must not be negative, not {text!r}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {env[name]!r}")
     return value
 
 
@@ -61,10 +70,26 @@ class Settings:
     request_timeout: float = 30.0
     keep_alive_timeout: float = 5.0
     max_connections: int = 1000
-    # OpenID Connect providers (and, later, web identity issuers) must be https; this also
-    # allows http://127.0.0.1, http://[::1] and http://localhost, so a real IdP can run on
-    # loopback in tests. ``dev`` allows them too.
+    # OpenID Connect providers, and the issuers whose keys AssumeRoleWithWebIdentity fetches,
+    # must be https; this also allows http://127.0.0.1, http://[::1] and http://localhost, so a
+    # real IdP can run on loopback in tests. ``dev`` allows them too.
     oidc_loopback_http: bool = False
+    # Logs: "text" or "json" (one object per line, with the request id); see credo.server.logs.
+    log_format: str = "text"
+    # Who may read GET /metrics: "loopback" (peers on 127.0.0.0/8 or ::1 that came through no
+    # proxy), "public" (anyone who can reach the port) or "off" (the path is not served).
+    metrics: str = "loopback"
+    # TLS: uvicorn serves https with this certificate chain and private key (PEM files).
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    # On SIGTERM, in-flight requests get this long to finish before their connections close.
+    shutdown_timeout: float = 30.0
+    # Server processes sharing the port and the store (credo.server.workers); None: one per
+    # core, or one in dev mode.
+    workers: int | None = None
+    # Audit events older than this many days are deleted (0: kept for ever); CloudTrail's event
+    # history keeps 90.
+    audit_retention_days: float = 90.0
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,11 +111,25 @@ class Settings:
             keep_alive_timeout=_number(env, "CREDO_KEEP_ALIVE_TIMEOUT", cls.keep_alive_timeout, float),
             max_connections=int(_number(env, "CREDO_MAX_CONNECTIONS", cls.max_connections, int)),
             oidc_loopback_http=env.get("CREDO_OIDC_LOOPBACK_HTTP", "").lower() in {"1", "true", "yes"},
+            log_format=_choice(env, "CREDO_LOG_FORMAT", cls.log_format, LOG_FORMATS),
+            metrics=_choice(env, "CREDO_METRICS", cls.metrics, METRICS_ACCESS),
+            certfile=Path(env["CREDO_CERTFILE"]) if env.get("CREDO_CERTFILE") else None,
+            keyfile=Path(env["CREDO_KEYFILE"]) if env.get("CREDO_KEYFILE") else None,
+            shutdown_timeout=_number(env, "CREDO_SHUTDOWN_TIMEOUT", cls.shutdown_timeout, float),
+            audit_retention_days=_number(env, "CREDO_AUDIT_RETENTION_DAYS", cls.audit_retention_days, float),
+            workers=int(_number(env, "CREDO_WORKERS", 0, int)) or None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; ``None`` values leave a field unchanged."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    @property
+    def effective_workers(self) -> int:
+        """How many server processes ``credo serve`` runs (see ``workers``)."""
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.dev else max(1, os.cpu_count() or 1)
 
     @property
     def allows_loopback_http_issuers(self) -> bool:
@@ -110,4 +149,4 @@ class Settings:
     @property
     def endpoint_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.certfile else 'http'}://{host}:{self.port}"

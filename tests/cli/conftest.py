@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -95,7 +97,7 @@ def aws(aws_files: AwsFiles) -> Callable[..., Result]:
     return run
 
 
-def _read_until(fd: int, expected: bytes, seen: bytearray, start: int, timeout: float) -> int:
+def read_until(fd: int, expected: bytes, seen: bytearray, start: int, timeout: float) -> int:
     """Read into ``seen`` until ``expected`` appears after ``start``; returns the index after it."""
     deadline = time.monotonic() + timeout
     while seen.find(expected, start) < 0:
@@ -114,23 +116,41 @@ def _read_until(fd: int, expected: bytes, seen: bytearray, start: int, timeout: 
     return seen.find(expected, start) + len(expected)
 
 
-def run_in_pty(
-    args: Sequence[str], env: dict[str, str], dialogue: Sequence[tuple[str, str]], timeout: float = 30
+def run_on_pty(
+    argv: Sequence[str],
+    env: dict[str, str],
+    dialogue: Sequence[tuple[str, str]],
+    timeout: float = 30,
+    controlling: bool = False,
 ) -> tuple[int, str]:
-    """Run ``credo ARGS`` on a pseudo-terminal, answering each prompt; returns (status, transcript)."""
+    """Run ``argv`` on a pseudo-terminal, answering each prompt; returns (status, transcript).
+
+    ``controlling`` starts it in a new session whose controlling terminal is the pty, so prompts
+    written to ``/dev/tty`` (as a ``credential_process`` must write them) reach it too.
+    """
     controller, terminal = pty.openpty()
+
+    def take_terminal() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
     process = subprocess.Popen(
-        [CREDO, *args], stdin=terminal, stdout=terminal, stderr=terminal, env=env, close_fds=True
+        list(argv),
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+        close_fds=True,
+        start_new_session=controlling,
+        preexec_fn=take_terminal if controlling else None,
     )
     os.close(terminal)
     seen = bytearray()
     position = 0
+    deadline = time.monotonic() + timeout
     try:
         for prompt, answer in dialogue:
-            position = _read_until(controller, prompt.encode(), seen, position, timeout)
+            position = read_until(controller, prompt.encode(), seen, position, deadline - time.monotonic())
             os.write(controller, answer.encode() + b"\r")
-        transcript = seen
-        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             ready, _, _ = select.select([controller], [], [], 0.5)
             if not ready:
@@ -143,14 +163,21 @@ def run_in_pty(
                 break
             if not chunk:
                 break
-            transcript.extend(chunk)
+            seen.extend(chunk)
         status = process.wait(timeout=timeout)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
         os.close(controller)
-    return status, bytes(seen).decode().replace("\r\n", "\n")
+    return status, bytes(seen).decode(errors="replace").replace("\r\n", "\n")
+
+
+def run_in_pty(
+    args: Sequence[str], env: dict[str, str], dialogue: Sequence[tuple[str, str]], timeout: float = 30
+) -> tuple[int, str]:
+    """Run ``credo ARGS`` on a pseudo-terminal, answering each prompt; returns (status, transcript)."""
+    return run_on_pty([CREDO, *args], env, dialogue, timeout)
 
 
 @pytest.fixture

@@ -11,10 +11,13 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 from tests.cli.conftest import CREDO, AwsFiles
+from tests.cli.keychain_support import key_only_csv, keychain_env, new_user_key
+from tests.conftest import Server
 
 from credo.cli.configure import OTHER_COMMANDS, configure
 from credo.cli.lazy_group import LazyCommand
@@ -50,6 +53,10 @@ endpoint_url = http://127.0.0.1:9
 
 [profile proc]
 credential_process = cat {home}/proc.json
+
+[profile kc]
+credential_process = credo credential-process kc
+endpoint_url = http://127.0.0.1:9
 """
 CREDENTIALS = """[default]
 aws_access_key_id = AKIAIOSFODNN7EXAMPLE
@@ -61,6 +68,7 @@ aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
 """
 PROCESS_OUTPUT = '{"Version": 1, "AccessKeyId": "AKIAPROCESSEXAMPLE01", "SecretAccessKey": "process-secret"}'
 CSV = "User Name,Access key ID,Secret access key\nalice,AKIAALICEEXAMPLE0001,alice-secret\n"
+KEY_CSV = "Access key ID,Secret access key\r\nAKIAKEYCHAINEXAMPL01,keychain-secret\r\n"
 
 CASES = [
     # (arguments, standard input, exit status)
@@ -90,6 +98,19 @@ CASES = [
         id="mfa-login-unreachable",
     ),
     pytest.param(["configure"], "\n\n\n\n", 0, id="wizard"),
+    pytest.param(["add", "new", "--from-csv", "{home}/key.csv"], None, 0, id="add"),
+    pytest.param(["list"], None, 0, id="list-profiles-and-sessions"),
+    pytest.param(["credential-process", "kc"], None, 255, id="credential-process-no-key"),
+    pytest.param(["migrate"], None, 0, id="migrate"),
+    pytest.param(["remove", "kc", "--yes"], None, 0, id="remove"),
+    # Static keys (read as botocore would, without it), refused by --server only after they were resolved.
+    pytest.param(["exec", "dev", "--server", "--", "true"], None, 255, id="exec"),
+    # The console login: resolving the keychain profile fails (no key), after botocore found the endpoint.
+    pytest.param(["login", "kc", "--stdout"], None, 255, id="login-console"),
+    pytest.param(["login", "--help"], None, 0, id="login-help"),
+    pytest.param(["rotate", "kc"], None, 255, id="rotate-no-key"),
+    # Findings with errors (an endpoint that does not answer): exit status 1.
+    pytest.param(["doctor"], None, 1, id="doctor"),
     pytest.param(["configure", "--help"], None, 0, id="configure-help"),
     pytest.param(["--help"], None, 0, id="help"),
     pytest.param(["--version"], None, 0, id="version"),
@@ -119,6 +140,7 @@ def profiled_credo(aws_files: AwsFiles) -> Callable[..., tuple[int, set[str], st
     aws_files.write(CONFIG.format(home=home), CREDENTIALS)
     (home / "proc.json").write_text(PROCESS_OUTPUT)
     (home / "keys.csv").write_text(CSV)
+    (home / "key.csv").write_text(KEY_CSV)
 
     listing = home.parent / "modules.txt"
 
@@ -128,7 +150,7 @@ def profiled_credo(aws_files: AwsFiles) -> Callable[..., tuple[int, set[str], st
             input=stdin,
             capture_output=True,
             text=True,
-            env={**aws_files.env, "AWS_MAX_ATTEMPTS": "1"},
+            env={**aws_files.env, **keychain_env(aws_files), "AWS_MAX_ATTEMPTS": "1"},
             timeout=60,
         )
         return done.returncode, set(listing.read_text().split()), done.stdout + done.stderr
@@ -220,3 +242,39 @@ def test_help_lists_commands_as_an_eager_group_would(
     # COLUMNS=80 gives click's help 78 columns.
     expected = eager.get_help(click.Context(eager, terminal_width=78))
     assert _commands_section(done.stdout) == _commands_section(expected)
+
+
+def test_exec_from_a_cached_session_or_plain_keys_imports_no_botocore(
+    server: Server, iam: Any, aws_files: AwsFiles, tmp_path: Path
+) -> None:
+    """`credo exec` answered from the keychain's cached session, or of plain keys, never imports botocore."""
+    kc = keychain_env(aws_files)
+    key = new_user_key(iam, "alice")
+    csv_path = tmp_path / "accessKeys.csv"
+    csv_path.write_bytes(key_only_csv(key))
+    env = {**aws_files.env, **kc}
+    added = subprocess.run(
+        [CREDO, "add", "dev", "--from-csv", str(csv_path), "--endpoint-url", server.endpoint],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    cached = subprocess.run(
+        [CREDO, "credential-process", "dev"], env=env, capture_output=True, timeout=60, check=False
+    )
+    assert cached.returncode == 0
+    with aws_files.credentials.open("a") as handle:
+        handle.write(
+            f"[plain]\naws_access_key_id = {key.access_key_id}\naws_secret_access_key = {key.secret_access_key}\n"
+        )
+    listing = tmp_path / "modules.txt"
+    # --server keeps credo running until the command ends, so the listing is written at its exit.
+    for profile in ("dev", "plain"):
+        argv = [sys.executable, "-c", WRAPPER, str(listing), CREDO, "exec", profile, "--server", "--", "true"]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+        modules = set(listing.read_text().split())
+        assert "credo.cli.exec_command" in modules, done.stderr
+        assert sorted(name for name in modules if name.split(".")[0] == "botocore") == [], profile

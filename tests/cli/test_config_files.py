@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credo.cli.config_files import (
+from credo.client.config_files import (
     ConfigFileError,
     Value,
     parse_ini,

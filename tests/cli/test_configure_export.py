@@ -195,7 +195,7 @@ def test_static_fast_path_equals_botocore(
 ) -> None:
     """Whenever export answers without botocore, botocore's chain gives the very same keys."""
     from credo.cli.configure_export import resolve_credentials, static_credentials
-    from credo.cli.shared_config import load_shared_config
+    from credo.client.shared_config import load_shared_config
 
     aws_files.write(config, credentials)
     for name in [n for n in os.environ if n.startswith("AWS_")]:

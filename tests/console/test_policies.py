@@ -96,7 +96,13 @@ def test_create_policy_invalid_then_valid(server: Server, iam: Any, browser: htt
     assert named.status_code == 400
     assert "Value 'bad name!' at 'policyName' failed to satisfy constraint" in text_of(named)
 
-    good = {**bad, "document": DOCUMENT, "tag_key_1": "team", "tag_value_1": "blue"}
+    more = browser.post(
+        f"{PAGE}/create", data={**bad, "tag_key": "team", "tag_value": "blue", "step": "add-tag"}
+    )
+    assert more.status_code == 200 and 'value="team"' in more.text and 'id="tag-key-2"' in more.text
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+
+    good = {**bad, "document": DOCUMENT, "tag_key": "team", "tag_value": "blue"}
     made = browser.post(f"{PAGE}/create", data=good)
     assert made.status_code == 303
     arn = local_arn("team-read")
@@ -296,7 +302,7 @@ def test_user_without_create_policy_sees_access_denied(
     assert refused.status_code == 403
     assert (
         f"User: arn:aws:iam::{DEV_ACCOUNT}:user/alice is not authorized to perform: iam:CreatePolicy on resource: "
-        "* because no identity-based policy allows the iam:CreatePolicy action"
+        "policy mine because no identity-based policy allows the iam:CreatePolicy action"
     ) in text_of(refused)
     assert 'value="mine"' in refused.text
     assert iam.list_policies(Scope="Local")["Policies"] == []

@@ -202,3 +202,10 @@ def test_password_change_goes_through_the_authorizer(server: Server, iam: Any, b
         "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:ChangePassword"
         in refused.text
     )
+
+
+def test_dev_banner_prints_the_sign_in_url(server: Server) -> None:
+    """``credo serve --dev`` prints the account's console sign-in URL, as the first start does."""
+    assert (
+        f"console sign-in URL for IAM users: {server.endpoint}/signin?account={DEV_ACCOUNT}" in server.log()
+    )

@@ -8,6 +8,8 @@ under STS's version are refused too. Nothing here creates anything.
 
 from __future__ import annotations
 
+import base64
+
 from tests.hostile.corpus import STS_VERSION, Case, case, iam, sts
 from tests.hostile.wire import Request
 from tests.saml_support import metadata
@@ -20,6 +22,14 @@ _METADATA = {
     "external DTD": '<!DOCTYPE d SYSTEM "http://127.0.0.1:9/d.dtd">' + metadata(),
     "quadratic blowup": '<!DOCTYPE d [<!ENTITY a "' + "a" * 50_000 + '">]><d>' + "&a;" * 5_000 + "</d>",
     "binary junk": "\x01\x02\x03<\x00>" * 300,
+}
+_ROLE = "arn:aws:iam::123456789012:role/Federated"
+_PROVIDER = "arn:aws:iam::123456789012:saml-provider/Nobody"
+_SAML_ASSERTIONS = {
+    "not base64": "%%%% not base64 %%%%",
+    "not XML": base64.b64encode(b"hello" * 10).decode(),
+    "billion laughs": base64.b64encode(_METADATA["billion laughs"].encode()).decode(),
+    "external entity": base64.b64encode(_METADATA["external entity"].encode()).decode(),
 }
 _URLS = [
     "http://169.254.169.254/latest",
@@ -83,15 +93,29 @@ def _unsigned_cases() -> list[Case]:
         )
         for name in _UNSIGNED
     ]
-    for action in ("AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"):
-        cases.append(
-            case(
-                f"unsigned {action} (not served yet)",
-                Request(sts(action), signing=None),
-                400,
-                "InvalidAction",
-            )
+    cases.append(
+        case(
+            "unsigned AssumeRoleWithSAML without parameters",
+            Request(sts("AssumeRoleWithSAML"), signing=None),
+            400,
+            "ValidationError",
         )
+    )
+    for name, assertion in _SAML_ASSERTIONS.items():
+        # No such provider either: refused before or while the assertion is read, never a 500.
+        body = sts("AssumeRoleWithSAML", RoleArn=_ROLE, PrincipalArn=_PROVIDER, SAMLAssertion=assertion)
+        cases.append(
+            case(f"AssumeRoleWithSAML: {name}", Request(body, signing=None), 400, "InvalidIdentityToken")
+        )
+    # Without its required parameters, the web identity action is refused by the Query decoder.
+    cases.append(
+        case(
+            "unsigned AssumeRoleWithWebIdentity without parameters",
+            Request(sts("AssumeRoleWithWebIdentity"), signing=None),
+            400,
+            "ValidationError",
+        )
+    )
     return cases
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credo.cli.config_files import (
+from credo.cli.configure_import import CsvImportError, parse_credentials_csv, read_csv_argument
+from credo.client.config_files import (
     ConfigFileError,
     ConfigValueError,
     parse_ini,
@@ -25,8 +26,7 @@ from credo.cli.config_files import (
     remove_option,
     set_option,
 )
-from credo.cli.configure_import import CsvImportError, parse_credentials_csv, read_csv_argument
-from credo.cli.shared_config import SharedConfig
+from credo.client.shared_config import SharedConfig
 from tests.hostile.fuzzing import examples
 
 INI_LINES = st.one_of(

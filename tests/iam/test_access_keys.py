@@ -98,3 +98,27 @@ def test_root_keys_can_be_listed(iam: Any) -> None:
     keys = iam.list_access_keys()["AccessKeyMetadata"]
     assert [k["AccessKeyId"] for k in keys] == ["test"]
     assert "UserName" not in keys[0]
+
+
+def test_last_used_is_authorized_against_the_keys_owner(make_user: Any, iam: Any) -> None:
+    """GetAccessKeyLastUsed is allowed by a policy on the key's owner (AWS's self-service policy):
+    the caller's own key passes, another user's is denied naming that user, an unknown key
+    names ``*``."""
+    own = allow("iam:GetAccessKeyLastUsed", resource="arn:aws:iam::*:user/${aws:username}")
+    _, client_for = make_user("gus", policy=own)
+    gus = client_for("iam")
+    mine = iam.list_access_keys(UserName="gus")["AccessKeyMetadata"][0]["AccessKeyId"]
+    assert gus.get_access_key_last_used(AccessKeyId=mine)["UserName"] == "gus"
+    iam.create_user(UserName="hal", Path="/team/")
+    theirs = iam.create_access_key(UserName="hal")["AccessKey"]["AccessKeyId"]
+    for key_id, resource in [
+        (theirs, "arn:aws:iam::123456789012:user/team/hal"),
+        ("AKIAAAAAAAAAAAAAAAAA", "*"),
+    ]:
+        with pytest.raises(botocore.exceptions.ClientError) as caught:
+            gus.get_access_key_last_used(AccessKeyId=key_id)
+        assert caught.value.response["Error"]["Code"] == "AccessDenied"
+        assert (
+            f"iam:GetAccessKeyLastUsed on resource: {resource} because"
+            in caught.value.response["Error"]["Message"]
+        )

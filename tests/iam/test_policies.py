@@ -360,3 +360,24 @@ def test_list_policies_only_attached(iam: Any, params: dict[str, Any], expected:
     iam.put_user_permissions_boundary(UserName="alice", PermissionsBoundary=local_arn("boundary"))
     names = [p["PolicyName"] for p in iam.list_policies(**params)["Policies"]]
     assert names == expected
+
+
+def test_create_policy_is_authorized_against_the_new_policys_arn(make_user: Any) -> None:
+    """CreatePolicy is decided on ``policy/PATH/NAME`` and refused naming ``policy NAME``, as AWS prints it."""
+    only_team = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:CreatePolicy", "Resource": "arn:aws:iam::*:policy/team/*"}
+        ],
+    }
+    _, client_for = make_user("ivy", policy=only_team)
+    ivy = client_for("iam")
+    made = ivy.create_policy(PolicyName="reader", Path="/team/", PolicyDocument=document())["Policy"]
+    assert made["Arn"] == local_arn("reader", "/team/")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        ivy.create_policy(PolicyName="elsewhere", PolicyDocument=document())
+    assert error_of(caught) == (
+        "AccessDenied",
+        "User: arn:aws:iam::123456789012:user/ivy is not authorized to perform: iam:CreatePolicy on resource: "
+        "policy elsewhere because no identity-based policy allows the iam:CreatePolicy action",
+    )

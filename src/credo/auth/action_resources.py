@@ -43,19 +43,27 @@ COLLECTIONS: dict[str, str] = {
     "ListServerCertificates": "server-certificate",
 }
 
-# Identity providers' creations, authorized against the provider they would make.
-CREATED_PROVIDERS: dict[str, tuple[str, str]] = {
+# Creations authorized against the resource they would make (a policy's ARN from Path and
+# PolicyName, a provider's from its name or URL).
+CREATED_RESOURCES: dict[str, tuple[str, str]] = {
     "CreateSAMLProvider": ("saml-provider", "Name"),
     "CreateOpenIDConnectProvider": ("oidc-provider", "Url"),
+    "CreatePolicy": ("new-policy", "PolicyName"),
 }
+
+# Actions that name an access key, authorized against the user who owns it.
+ACCESS_KEY_OWNER: dict[str, str] = {"GetAccessKeyLastUsed": "AccessKeyId"}
 
 # Actions whose user target defaults to the caller when ``UserName`` is omitted.
 CALLER_DEFAULT = "caller"
 
-# STS actions: kind of resource, or None for actions AWS lets everyone call.
+# STS actions: kind of resource, or None for actions AWS lets everyone call. The two federation
+# actions need no permission of the caller (they are usually unsigned): the trust policy decides.
 STS_RESOURCES: dict[str, str | None] = {
     "GetCallerIdentity": None,
     "GetSessionToken": None,
+    "AssumeRoleWithSAML": None,
+    "AssumeRoleWithWebIdentity": None,
     "AssumeRole": "role-arn",
     "GetFederationToken": "federated-user",
     "GetAccessKeyInfo": "*",
@@ -86,8 +94,10 @@ def rule_for(service: str, action: str) -> ResourceRule | None:
         return ResourceRule(kind, parameter)
     if action in COLLECTIONS:
         return ResourceRule("collection:" + COLLECTIONS[action], "PathPrefix", optional=True)
-    if action in CREATED_PROVIDERS:
-        return ResourceRule(*CREATED_PROVIDERS[action])
+    if action in CREATED_RESOURCES:
+        return ResourceRule(*CREATED_RESOURCES[action])
+    if action in ACCESS_KEY_OWNER:
+        return ResourceRule("access-key-owner", ACCESS_KEY_OWNER[action])
     operation = model.operation(service, action)
     shape = operation.input_shape if operation is not None else None
     members = shape.members if shape is not None else {}

@@ -3,13 +3,14 @@
 The root user may do everything in its own account; everyone else gets what their identity
 policies allow (inline, attached, through groups), capped by their permissions boundary and,
 for sessions, by the session policies — decided by ``credo.policy.evaluate``. Decisions
-read compiled policies from a cache that drops itself whenever the store's generation moves,
-so an edit made through any server process applies to the very next request.
+read compiled policies from a cache whose entries drop when what they were built from changes
+(the identity, its groups, its managed policies: ``IdentityPolicies.topics``), through any
+server process sharing the store.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Sequence
 from typing import Literal
 
 from sqlalchemy import Connection, select
@@ -24,6 +25,10 @@ from credo.errors import AccessDenied
 from credo.policy import Policy, Request, compile_policy, evaluate
 from credo.store.db import Store
 from credo.store.schema import password_policies
+from credo.store.tagged_cache import Miss, TaggedCache
+
+# Identities whose compiled policies stay in memory (least recently used go first).
+IDENTITY_CACHE_SIZE = 20_000
 
 # AWS: credentials from GetSessionToken may call IAM only when MFA-authenticated, and STS
 # only for AssumeRole and GetCallerIdentity; federated users may not call IAM at all.
@@ -36,25 +41,43 @@ PolicyType = Literal["identity-based policy", "permissions boundary", "session p
 
 
 class Authorizer:
-    """Decides calls; caches each identity's compiled policies per store generation."""
+    """Decides calls; caches each identity's compiled policies until one of their sources changes."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._cache: dict[tuple[str, str], IdentityPolicies] = {}
-        self._generation = -1
-        self._lock = threading.Lock()
+        self._cache: TaggedCache[tuple[str, str], IdentityPolicies] = TaggedCache(store, IDENTITY_CACHE_SIZE)
+        # For /metrics (credo.server.metrics): plain ints, see credo.metrics on why no lock.
+        self.allowed = 0
+        self.denied = 0
+
+    @property
+    def cache_hits(self) -> int:
+        return self._cache.hits
+
+    @property
+    def cache_misses(self) -> int:
+        return self._cache.misses
 
     def authorize(self, call: Call, service: str, secure_transport: bool) -> None:
-        """Return if the call is allowed; raise ``AccessDenied`` with AWS's message otherwise."""
+        """Return if the call is allowed; raise ``AccessDenied`` with AWS's message otherwise.
+
+        Every way out counts an ``allowed`` or a ``denied`` (for /metrics), counted in line:
+        this is the hot path, and a wrapping call would cost more than the counting."""
         rule = rule_for(service, call.action)
         if rule is None or (service == "sts" and call.action == "AssumeRole"):
             # Nothing to check here: AssumeRole is decided by its handler, with the role's
             # trust policy as the resource-based policy.
+            self.allowed += 1
             return
         principal = call.principal
         action = f"{service}:{call.action}"
-        self._check_session_limits(call, service, action)
+        try:
+            self._check_session_limits(call, service, action)
+        except AccessDenied:
+            self.denied += 1
+            raise
         if principal.is_root:
+            self.allowed += 1
             return
         identity = self._cached_identity(principal.identity_kind, principal.identity_id)
         if identity is not None and not target_needs_store(rule, call.params):
@@ -67,6 +90,52 @@ class Authorizer:
                         conn, principal.identity_kind, principal.identity_id, principal.account_id
                     )
                 target = resolve_target(conn, rule, call.params, principal)
+        refusal = self._decide(call, action, identity, target, secure_transport)
+        if refusal is not None:
+            self.denied += 1
+            raise refusal
+        self.allowed += 1
+
+    def authorize_targets(
+        self, call: Call, service: str, secure_transport: bool, targets: Sequence[Target]
+    ) -> None:
+        """Like ``authorize``, against resources the caller found (the JSON services, whose
+        actions may need several): every one must be allowed, and a refusal names each one
+        denied, joined with ", " as AWS's refusals do."""
+        try:
+            self._authorize_targets(call, service, secure_transport, targets)
+        except AccessDenied:
+            self.denied += 1
+            raise
+        self.allowed += 1
+
+    def _authorize_targets(
+        self, call: Call, service: str, secure_transport: bool, targets: Sequence[Target]
+    ) -> None:
+        principal = call.principal
+        action = f"{service}:{call.action}"
+        self._check_session_limits(call, service, action)
+        if principal.is_root:
+            return
+        identity = self._cached_identity(principal.identity_kind, principal.identity_id)
+        if identity is None:
+            with self._store.read() as conn:
+                identity = self._load_identity(
+                    conn, principal.identity_kind, principal.identity_id, principal.account_id
+                )
+        refusals = [
+            refusal
+            for target in targets
+            if (refusal := self._decide(call, action, identity, target, secure_transport)) is not None
+        ]
+        if refusals:
+            raise AccessDenied(", ".join(refusal.message for refusal in refusals))
+
+    def _decide(
+        self, call: Call, action: str, identity: IdentityPolicies, target: Target, secure_transport: bool
+    ) -> AccessDenied | None:
+        """``None`` if the caller may do ``action`` on ``target``; else the refusal to raise."""
+        principal = call.principal
         context = request_context(
             principal,
             principal_arn=identity.arn or principal.arn,
@@ -95,9 +164,9 @@ class Authorizer:
         boundaries = [identity.boundary] if identity.boundary is not None else None
         decision = evaluate(request, identity=identity.identity, boundaries=boundaries, session=session)
         if decision.allowed:
-            return
+            return None
         if decision.result == "implicitDeny" and self._granted_by_password_policy(call, target):
-            return
+            return None
         error = access_denied(
             principal.arn, action, target, request, identity, boundaries, session, decision.result
         )
@@ -105,7 +174,7 @@ class Authorizer:
             principal, action, target.arn, context, decision.result == "explicitDeny", decision.matched
         )
         error.encoded_message = denials.encode(call.services.keyring, why)
-        raise error
+        return error
 
     def _check_session_limits(self, call: Call, service: str, action: str) -> None:
         principal = call.principal
@@ -140,25 +209,19 @@ class Authorizer:
         return bool(allowed)
 
     def _cached_identity(self, kind: str, identity_id: str) -> IdentityPolicies | None:
-        """The identity's compiled policies if cached at the store's current generation."""
-        generation = self._store.generation()
-        with self._lock:
-            if generation != self._generation:
-                self._cache.clear()
-                self._generation = generation
-            return self._cache.get((kind, identity_id))
+        """The identity's compiled policies if cached and still current."""
+        found = self._cache.get((kind, identity_id))
+        return None if isinstance(found, Miss) else found
 
     def _load_identity(
         self, conn: Connection, kind: str, identity_id: str, account_id: str
     ) -> IdentityPolicies:
+        ticket = self._cache.ticket()
         if kind == "role":
             loaded = identity_policies.load_role(conn, account_id, identity_id)
         else:
             loaded = identity_policies.load_user(conn, account_id, identity_id)
-        with self._lock:
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache[(kind, identity_id)] = loaded
+        self._cache.put((kind, identity_id), loaded, loaded.topics, ticket)
         return loaded
 
 
@@ -173,7 +236,7 @@ def access_denied(
     result: str,
 ) -> AccessDenied:
     """AWS's wording, naming the kind of policy that denied (explicitly or by silence)."""
-    head = f"User: {caller_arn} is not authorized to perform: {action} on resource: {target.arn}"
+    head = f"User: {caller_arn} is not authorized to perform: {action} on resource: {target.named}"
     if result == "explicitDeny":
         source = _explicit_deny_source(request, identity, boundaries, session)
         article = "an" if source.startswith("identity") else "a"

@@ -1,12 +1,12 @@
-"""Access key id → secret and Principal, cached in memory and dropped whenever the store changes.
+"""Access key id → secret and Principal, cached in memory until the key or its user changes.
 
-``Store.generation()`` moves on writes from every process sharing the store, so deactivating or
-deleting a key refuses it on the very next request everywhere.
+Each entry names the key and its owner as its topics (``credo.store.changes``); deactivating
+or deleting the key, or deleting or renaming the user, drops it in every process sharing the
+store (at once in this one, within a second in the others).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -16,9 +16,14 @@ from credo.auth.principal import Principal
 from credo.clock import Clock
 from credo.errors import ExpiredToken, InvalidClientTokenId
 from credo.keyring import Keyring, Sealed
+from credo.store import changes
 from credo.store.db import Store
 from credo.store.schema import access_keys, users
+from credo.store.tagged_cache import Miss, TaggedCache
 from credo.sts.tokens import SessionTokenKeys
+
+# Access keys whose secret and owner stay in memory (least recently used go first).
+KEY_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -39,27 +44,29 @@ class CredentialResolver:
         self._keyring = keyring
         self._clock = clock
         self.session_tokens = session_tokens
-        self._cache: dict[str, ResolvedKey | None] = {}
-        self._lock = threading.Lock()
-        self._generation = -1
+        # ``None``: no such active key (remembered too, so a stream of bad ids stays cheap).
+        self._cache: TaggedCache[str, ResolvedKey | None] = TaggedCache(store, KEY_CACHE_SIZE)
+
+    @property
+    def cache_hits(self) -> int:
+        return self._cache.hits
+
+    @property
+    def cache_misses(self) -> int:
+        return self._cache.misses
 
     def resolve(self, access_key_id: str, session_token: str | None) -> ResolvedKey:
         """The active key ``access_key_id``; ``InvalidClientTokenId`` for unknown or inactive keys."""
         if session_token is not None:
             return self._resolve_session(access_key_id, session_token)
-        generation = self._store.generation()
-        if generation != self._generation:
-            with self._lock:
-                self._cache.clear()
-                self._generation = generation
-        try:
-            found = self._cache[access_key_id]
-        except KeyError:
+        found = self._cache.get(access_key_id)
+        if isinstance(found, Miss):
+            ticket = self._cache.ticket()
             found = self._load(access_key_id)
-            with self._lock:
-                if len(self._cache) > 100_000:
-                    self._cache.clear()
-                self._cache[access_key_id] = found
+            topics = {changes.key(access_key_id)}
+            if found is not None:
+                topics.add(changes.identity(found.principal.identity_kind, found.principal.identity_id))
+            self._cache.put(access_key_id, found, frozenset(topics), ticket)
         if found is None:
             raise InvalidClientTokenId()
         return found

@@ -1,7 +1,8 @@
 """The stored policies that apply to an identity: inline, attached, via groups, and its boundary.
 
-Read from the store and compiled once; the authorizer caches the result until the store's
-generation moves.
+Read from the store and compiled once; the authorizer caches the result until one of its
+``topics`` changes (``credo.store.changes``): the identity itself, a group it is in, or a
+managed policy attached to either (or its boundary).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from sqlalchemy import Connection, select
 from credo.iam import effective_policies, policies
 from credo.iam.tags import read_tags
 from credo.policy import Policy, compile_policy
-from credo.store.schema import roles, users
+from credo.store import changes
+from credo.store.schema import group_members, roles, users
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,24 @@ class IdentityPolicies:
     boundary: Policy | None
     tags: tuple[dict[str, str], ...]
     exists: bool = True
+    # What a change to makes this stale (see the module's docstring).
+    topics: frozenset[str] = frozenset()
+
+
+def _topics(
+    identity_topic: str,
+    group_ids: list[str],
+    found: list[tuple[str, str]],
+    boundary_arn: str | None,
+) -> frozenset[str]:
+    managed = [policy_id for policy_id, _document in found if policy_id.startswith("arn:")]
+    if boundary_arn:
+        managed.append(boundary_arn)
+    return frozenset(
+        [identity_topic]
+        + [changes.group(group_id) for group_id in group_ids]
+        + [changes.policy(policy_arn) for policy_arn in managed]
+    )
 
 
 def _compiled(found: list[tuple[str, str]]) -> tuple[tuple[str, Policy], ...]:
@@ -42,22 +62,29 @@ def _boundary(conn: Connection, account_id: str, boundary_arn: str | None) -> Po
 def load_user(conn: Connection, account_id: str, user_id: str) -> IdentityPolicies:
     row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
     if row is None:
-        return IdentityPolicies("", (), None, (), exists=False)
+        return IdentityPolicies("", (), None, (), exists=False, topics=frozenset({changes.user(user_id)}))
+    found = effective_policies.policies_for_user(conn, account_id, user_id)
+    group_ids = list(
+        conn.execute(select(group_members.c.group_id).where(group_members.c.user_id == user_id)).scalars()
+    )
     return IdentityPolicies(
         arn=f"arn:aws:iam::{account_id}:user{row['path']}{row['name']}",
-        identity=_compiled(effective_policies.policies_for_user(conn, account_id, user_id)),
+        identity=_compiled(found),
         boundary=_boundary(conn, account_id, row["permissions_boundary_arn"]),
         tags=tuple(read_tags(conn, user_id)),
+        topics=_topics(changes.user(user_id), group_ids, found, row["permissions_boundary_arn"]),
     )
 
 
 def load_role(conn: Connection, account_id: str, role_id: str) -> IdentityPolicies:
     row = conn.execute(select(roles).where(roles.c.id == role_id)).mappings().first()
     if row is None:
-        return IdentityPolicies("", (), None, (), exists=False)
+        return IdentityPolicies("", (), None, (), exists=False, topics=frozenset({changes.role(role_id)}))
+    found = effective_policies.policies_for_role(conn, account_id, role_id)
     return IdentityPolicies(
         arn=f"arn:aws:iam::{account_id}:role{row['path']}{row['name']}",
-        identity=_compiled(effective_policies.policies_for_role(conn, account_id, role_id)),
+        identity=_compiled(found),
         boundary=_boundary(conn, account_id, row["permissions_boundary_arn"]),
         tags=tuple(read_tags(conn, role_id)),
+        topics=_topics(changes.role(role_id), [], found, row["permissions_boundary_arn"]),
     )

@@ -14,7 +14,7 @@ from credo.auth.principal import Principal
 from credo.iam import service_linked_role_catalog
 from credo.iam.tags import read_tags
 from credo.ids import is_account_id
-from credo.store.schema import groups, instance_profiles, roles, server_certificates, users
+from credo.store.schema import access_keys, groups, instance_profiles, roles, server_certificates, users
 
 _TABLES: dict[str, Table] = {
     "user": users,
@@ -27,8 +27,16 @@ _TABLES: dict[str, Table] = {
 
 @dataclass(frozen=True)
 class Target:
+    """What a call is authorized against; ``shown`` is how AWS names it in AccessDenied, when
+    that is not the ARN (CreatePolicy prints ``policy NAME``)."""
+
     arn: str
     tags: tuple[dict[str, str], ...] = ()
+    shown: str | None = None
+
+    @property
+    def named(self) -> str:
+        return self.shown or self.arn
 
 
 def root_target(target: str) -> str:
@@ -38,7 +46,8 @@ def root_target(target: str) -> str:
 
 def target_needs_store(rule: ResourceRule, params: Mapping[str, Any]) -> bool:
     """Whether the target is a named entity whose path and tags must be read from the store."""
-    return rule.kind in _TABLES and rule.parameter is not None and params.get(rule.parameter) is not None
+    kinds_in_store = rule.kind in _TABLES or rule.kind == "access-key-owner"
+    return kinds_in_store and rule.parameter is not None and params.get(rule.parameter) is not None
 
 
 def resolve_target(
@@ -68,6 +77,11 @@ def resolve_target(
         # The URL without its scheme, as the provider's ARN names it.
         url = str(value)
         return Target(oidc_provider_arn(account, url.partition("://")[2] or url))
+    if kind == "new-policy":
+        arn = f"arn:aws:iam::{account}:policy{params.get('Path', '/')}{value}"
+        return Target(arn, shown=f"policy {value}")
+    if kind == "access-key-owner":
+        return _access_key_owner(conn, str(value or ""), principal)
     if kind == "federated-user":
         return Target(f"arn:aws:sts::{account}:federated-user/{value}")
     if kind == "mfa":
@@ -101,3 +115,27 @@ def resolve_target(
         return Target(f"arn:aws:iam::{account}:{kind}{path}{name}")
     tags = tuple(read_tags(conn, row["id"])) if conn is not None else ()
     return Target(f"arn:aws:iam::{account}:{kind}{row['path']}{name}", tags)
+
+
+def _access_key_owner(conn: Connection | None, key_id: str, principal: Principal) -> Target:
+    """The user who owns the key (root's ARN for root's keys); ``*`` for a key not in this
+    account, so that a caller allowed only on itself learns nothing about other key ids."""
+    if conn is None or not key_id:
+        return Target("*")
+    row = (
+        conn.execute(
+            select(access_keys.c.user_id, users.c.path, users.c.name)
+            .select_from(access_keys.outerjoin(users, users.c.id == access_keys.c.user_id))
+            .where(access_keys.c.id == key_id, access_keys.c.account_id == principal.account_id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return Target("*")
+    if row["user_id"] is None:
+        return Target(root_arn(principal.account_id))
+    return Target(
+        f"arn:aws:iam::{principal.account_id}:user{row['path']}{row['name']}",
+        tuple(read_tags(conn, row["user_id"])),
+    )

@@ -24,7 +24,7 @@ from credo.cli.credentials_file import (
     write_new_secret_file,
 )
 from credo.cli.server_commands import _settings, store_options
-from credo.keyring import Keyring, KeyringError, decode_master_key
+from credo.keyring import Keyring, KeyringError
 from credo.settings import Settings
 from credo.store.db import Store
 from credo.store.schema import account_aliases, accounts
@@ -33,29 +33,16 @@ if TYPE_CHECKING:
     from credo.iam.root_keys import OldKeys, RotatedRootKey
 
 
-def _master_key(settings: Settings, dev: bool) -> bytes:
-    if settings.master_key:
-        return decode_master_key(settings.master_key)
-    if dev:
-        from credo.server.bootstrap import _DEV_MASTER_KEY
-
-        return _DEV_MASTER_KEY
-    path = settings.effective_data_dir / "master.key"
-    if not path.exists():
-        raise click.ClickException(
-            f"no master key: {path} does not exist; set CREDO_MASTER_KEY, or pass --dev for a dev server's store"
-        )
-    return decode_master_key(path.read_text())
-
-
 def _open_store(data_dir: Path | None, database_url: str | None, dev: bool) -> tuple[Store, Keyring]:
     from credo.store.migrate import upgrade
 
     if dev and data_dir is None and database_url is None:
         raise click.ClickException("--dev needs the dev server's --data-dir or --database-url")
-    settings = _settings(data_dir=data_dir, database_url=database_url)
+    from credo.server.bootstrap import configured_keyring
+
+    settings = _settings(data_dir=data_dir, database_url=database_url, dev=dev or None)
     try:
-        keyring = Keyring(_master_key(settings, dev))
+        keyring = configured_keyring(settings, create=False)
     except KeyringError as error:
         raise click.ClickException(str(error)) from None
     store = Store(settings.effective_database_url)

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
-from credo.cli.config_files import Value, exposure_warning
 from credo.cli.failures import exit_with, guarded
 from credo.cli.lazy_group import LazyCommand, LazyGroup
-from credo.cli.shared_config import (
+from credo.client.config_files import Value, exposure_warning
+from credo.client.shared_config import (
     CREDENTIAL_KEYS,
     SharedConfig,
     config_section_for,
@@ -69,6 +69,10 @@ OTHER_COMMANDS = {
     "import": LazyCommand(
         "credo.cli.configure_import:import_command",
         "Import access keys from an IAM CSV into the credentials file.",
+    ),
+    "sso": LazyCommand(
+        "credo.cli.configure_sso:configure_sso_command",
+        "Configure a profile that signs in through the SSO portal (as `aws configure sso`).",
     ),
     "mfa-login": LazyCommand(
         "credo.cli.configure_mfa:mfa_login_command",

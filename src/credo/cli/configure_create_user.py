@@ -24,7 +24,7 @@ from credo.cli.configure_import import (
     store_keys,
 )
 from credo.cli.failures import exit_with, guarded
-from credo.cli.shared_config import config_section_for
+from credo.client.shared_config import config_section_for
 
 DEFAULT_POLICY = "AdministratorAccess"
 

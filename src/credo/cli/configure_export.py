@@ -17,7 +17,7 @@ from datetime import datetime
 import click
 
 from credo.cli.failures import exit_with, guarded
-from credo.cli.shared_config import SharedConfig
+from credo.client.shared_config import SharedConfig
 
 # Shared with aws CLI v2 so a credential_process cycle through either tool is caught.
 CHAIN_VARIABLE = "_AWS_CLI_PROFILE_CHAIN"
@@ -162,7 +162,7 @@ def _enter_chain(profile: str) -> None:
 def export_credentials_command(ctx: click.Context, profile: str | None, output_format: str) -> None:
     """Print the credentials botocore resolves for a profile, for a shell or credential_process."""
     from credo.cli.configure import chosen_profile
-    from credo.cli.shared_config import effective_profile, load_shared_config
+    from credo.client.shared_config import effective_profile, load_shared_config
 
     # Our parser first: a malformed file is reported with its line number.
     shared = load_shared_config()

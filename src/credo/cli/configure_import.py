@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import click
 
 from credo.cli.failures import exit_with, guarded
-from credo.cli.shared_config import SharedConfig
+from credo.client.shared_config import SharedConfig
 
 USER_NAME = "User Name"
 ACCESS_KEY_ID = "Access key ID"
@@ -34,6 +34,16 @@ class ImportedKey:
     profile: str
     access_key_id: str
     secret_access_key: str
+
+
+def is_access_key_id(text: str) -> bool:
+    """Whether ``text`` has the shape of an access key ID (16-128 capital letters and digits)."""
+    return bool(_ACCESS_KEY_RE.match(text))
+
+
+def is_profile_name(name: str) -> bool:
+    """Whether ``name`` can be a profile: no spaces, brackets, quotes, ``#`` or ``;``."""
+    return bool(name) and not _PROFILE_FORBIDDEN.search(name)
 
 
 class CsvImportError(Exception):
@@ -141,7 +151,7 @@ def import_command(
 ) -> None:
     """Import access keys from an IAM CSV into the credentials file."""
     from credo.cli.configure import chosen_profile, load_and_warn
-    from credo.cli.shared_config import effective_profile
+    from credo.client.shared_config import effective_profile
 
     target = effective_profile(chosen_profile(ctx, profile))
     try:

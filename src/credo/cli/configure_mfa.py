@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from credo.cli.config_files import Value
 from credo.cli.failures import aws_error_text, exit_with, guarded
-from credo.cli.shared_config import SharedConfig, config_section_for, effective_profile
+from credo.client.config_files import Value
+from credo.client.shared_config import SharedConfig, config_section_for, effective_profile
 
 # Settings a new session profile copies so it talks to the same server as its source.
 INHERITED_SETTINGS = ("region", "output", "endpoint_url", "services")
@@ -34,20 +34,9 @@ def get_session_token(
     profile: str | None, access_key: str, secret_key: str, region: str, params: dict[str, Any]
 ) -> dict[str, Any]:
     """Call STS GetSessionToken at the endpoint botocore resolves for ``profile``."""
-    import botocore.config
-    import botocore.session
+    from credo.client.sts_calls import CallerKeys, get_session_token_raw
 
-    session = botocore.session.Session(profile=profile)
-    client = session.create_client(
-        "sts",
-        region_name=region,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=botocore.config.Config(retries={"max_attempts": 2, "mode": "standard"}),
-    )
-    response: dict[str, Any] = client.get_session_token(**params)
-    credentials: dict[str, Any] = response["Credentials"]
-    return credentials
+    return get_session_token_raw(profile, CallerKeys(access_key, secret_key), region, params)
 
 
 def _call_sts(

@@ -7,12 +7,15 @@ aws exits 255 for configuration and service errors, 1 for "no such value" from
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from collections.abc import Callable
+from typing import NoReturn, ParamSpec, TypeVar
 
 import click
 
-from credo.cli.config_files import ConfigFileError, ConfigValueError
+from credo.client.aws_errors import aws_error_text
+from credo.client.config_files import ConfigFileError, ConfigValueError
+
+__all__ = ["CONFIG_ERROR_EXIT", "aws_error_text", "exit_with", "guarded"]
 
 CONFIG_ERROR_EXIT = 255
 
@@ -24,21 +27,6 @@ def exit_with(message: str, code: int = CONFIG_ERROR_EXIT) -> NoReturn:
     """Print ``message`` on stderr and exit with ``code``."""
     click.echo(message, err=True)
     raise click.exceptions.Exit(code)
-
-
-def aws_error_text(response: Mapping[str, Any], operation: str) -> str:
-    """A failed call as the aws CLI words it, then credo's ``Detail`` (if sent) on the next line.
-
-    ``response`` is botocore's parsed error (``ClientError.response``); the Detail element is
-    credo's explanation beside AWS's exact message, so scripts matching aws's line still match.
-    """
-    error = response.get("Error", {})
-    line = (
-        f"An error occurred ({error.get('Code', 'Unknown')}) when calling the {operation} "
-        f"operation: {error.get('Message', '')}"
-    )
-    detail = error.get("Detail")
-    return f"{line}\n{detail}" if detail else line
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:

@@ -22,6 +22,7 @@ class LazyCommand:
 
     target: str
     summary: str
+    hidden: bool = False  # kept out of --help, as ``click.Command(hidden=True)``
 
     def load(self) -> click.Command:
         module_name, _, attribute = self.target.partition(":")
@@ -53,7 +54,8 @@ class LazyGroup(click.Group):
             command = self.commands.get(name)
             if command is None:
                 # A stand-in with the same help text: click shortens it as it would the real one.
-                command = click.Command(name, help=self.lazy_commands[name].summary)
+                entry = self.lazy_commands[name]
+                command = click.Command(name, help=entry.summary, hidden=entry.hidden)
             if not command.hidden:
                 rows.append((name, command))
         if not rows:

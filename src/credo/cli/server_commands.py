@@ -1,4 +1,4 @@
-"""``credo serve``, ``credo init`` and ``credo db upgrade``: the server side of the CLI."""
+"""``credo serve``, ``credo init`` and ``credo db upgrade|backup|restore``: the server side of the CLI."""
 
 from __future__ import annotations
 
@@ -56,6 +56,28 @@ def _settings(**overrides: object) -> Settings:
     "--dev", is_flag=True, default=None, help="Throwaway store, account 123456789012, keys test/test."
 )
 @credentials_file_option
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Log lines as text (default) or one JSON object per line (CREDO_LOG_FORMAT).",
+)
+@click.option(
+    "--certfile",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Serve https with this PEM certificate chain (CREDO_CERTFILE); needs --keyfile.",
+)
+@click.option(
+    "--keyfile",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The PEM private key of --certfile (CREDO_KEYFILE).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes sharing the port and the store (CREDO_WORKERS; default one per core, one with --dev).",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -63,6 +85,10 @@ def serve(
     database_url: str | None,
     dev: bool | None,
     credentials_file: Path | None,
+    log_format: str | None,
+    certfile: Path | None,
+    keyfile: Path | None,
+    workers: int | None,
 ) -> None:
     """Run the IAM and STS endpoint.
 
@@ -75,7 +101,21 @@ def serve(
     """
     from credo.server.bootstrap import throwaway_data_dir
 
-    requested = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url, dev=dev)
+    requested = _settings(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        dev=dev,
+        log_format=log_format,
+        certfile=certfile,
+        keyfile=keyfile,
+        workers=workers,
+    )
+    if not 1 <= requested.effective_workers <= 64:
+        raise click.UsageError("CREDO_WORKERS must be between 1 and 64")
+    if (requested.certfile is None) != (requested.keyfile is None):
+        raise click.UsageError("--certfile and --keyfile (CREDO_CERTFILE, CREDO_KEYFILE) go together")
     with _stop_signals_unwind(), throwaway_data_dir(requested) as settings:
         _run_server(settings, credentials_file)
 
@@ -124,59 +164,67 @@ def _stop_signals_unwind() -> Iterator[None]:
 
 
 def _run_server(settings: Settings, credentials_file: Path | None) -> None:
-    import gc
-
-    import uvicorn
+    import logging
 
     from credo.iam.accounts import BootstrapError
+    from credo.server import logs
     from credo.server.app import create_app
     from credo.server.bootstrap import effective_settings, open_services
-    from credo.server.connection_limits import protocol_with_deadline, raise_open_file_limit
+    from credo.server.connection_limits import raise_open_file_limit
+    from credo.server.uvicorn_server import serve_app, uvicorn_options
+    from credo.server.workers import WorkerKeeper, listening_socket
 
+    try:
+        logs.configure(settings.log_format, settings.log_level)
+    except ValueError as error:
+        raise click.ClickException(f"CREDO_LOG_LEVEL: {error}") from None
     settings = effective_settings(settings)
+    # Start-up lines: on stdout (warnings on stderr) as text; as log records when the logs are JSON.
+    serve_log = logging.getLogger("credo.serve")
+    say = click.echo if settings.log_format == "text" else serve_log.info
+    warn = _warn if settings.log_format == "text" else serve_log.warning
     try:
         services, created = open_services(
-            settings, warn=_warn, deliver=_credentials_writer(settings, credentials_file)
+            settings, warn=warn, deliver=_credentials_writer(settings, credentials_file)
         )
     except (BootstrapError, CredentialsFileError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"credo listening on {settings.endpoint_url} (IAM and STS at /)")
-    click.echo(f"store: {_redacted(settings.effective_database_url)}")
+    say(f"credo listening on {settings.endpoint_url} (IAM and STS at /)")
+    say(f"store: {_redacted(settings.effective_database_url)}")
     if settings.dev:
-        click.echo(
+        say(
             f"dev mode: account {settings.account_id}, root keys "
             f"{settings.root_access_key_id} / {'*' * len(settings.root_secret_access_key or '')}; "
             "POST /_credo/reset wipes all state"
         )
+        say(
+            f"console sign-in URL for IAM users: {settings.endpoint_url}/signin?account={settings.account_id}"
+        )
     elif created is not None:
-        click.echo(_created_account_message(settings, created, credentials_file))
+        say(_created_account_message(settings, created, credentials_file))
     else:
-        click.echo(
+        say(
             "credentials: the root access key printed (or written to --credentials-file) when this "
             "store was first started; `credo account rotate-root-key` replaces a lost one"
         )
-    app = create_app(services)
-    # Everything loaded so far (service models, the policy catalog, SQLAlchemy) lives as long
-    # as the process: keep it out of the collector's way, so full collections stay short.
-    gc.collect()
-    gc.freeze()
+    options = uvicorn_options(settings)
     raise_open_file_limit()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http=protocol_with_deadline(settings.request_timeout),
-        timeout_keep_alive=max(1, round(settings.keep_alive_timeout)),
-        limit_concurrency=settings.max_connections,
-        access_log=False,
-        log_level="warning",
-        lifespan="on",
-        # credo reads X-Forwarded-For itself, and only at CREDO_TRUSTED_PROXY_DEPTH; uvicorn's
-        # own handling would trust any loopback peer's header.
-        proxy_headers=False,
-        server_header=False,
-    )
+    if settings.effective_workers == 1:
+        serve_app(create_app(services), options)
+        return
+    # Workers open their own store, caches and threads: none may be forked from this process.
+    services.store.dispose()
+    say(f"workers: {settings.effective_workers} processes")
+    stopped_by = WorkerKeeper(
+        settings.effective_workers,
+        listening_socket(settings.host, settings.port),
+        lambda sock: serve_app(create_app(open_services(settings, warn=warn)[0]), options, sock),
+        settings.shutdown_timeout,
+    ).run()
+    if stopped_by == signal.SIGTERM:
+        signal.raise_signal(signal.SIGTERM)  # end as a single process ends on SIGTERM
+    elif stopped_by is None:
+        raise click.ClickException("workers keep exiting right after they start; see the log above")
 
 
 def _warn(line: str) -> None:
@@ -300,3 +348,86 @@ def upgrade(data_dir: Path | None, database_url: str | None) -> None:
     finally:
         store.dispose()
     click.echo("database is at the newest schema")
+
+
+@db.command()
+@store_options
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(data_dir: Path | None, database_url: str | None, path: Path) -> None:
+    """Copy the store to PATH (a new file, mode 0600), while servers keep running.
+
+    SQLite: SQLite's online backup, a consistent snapshot in one file. PostgreSQL: pg_dump's
+    custom format (the command is printed; pg_dump must be installed). The copy's secrets open
+    only with the store's master key: keep a copy of master.key (or CREDO_MASTER_KEY) apart.
+    """
+    from credo.store import backup as backups
+
+    url = _settings(data_dir=data_dir, database_url=database_url).effective_database_url
+    try:
+        database = backups.sqlite_path(url)
+        if database is not None:
+            found = backups.backup_sqlite(database, path)
+        else:
+            command, _ = backups.pg_dump_command(url, path)
+            click.echo(f"running: {backups.shown(command)}")
+            found = backups.backup_postgres(url, path)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {found} to {path} (mode 0600)")
+    click.echo("its secrets open only with this store's master key: keep master.key backed up apart from it")
+
+
+@db.command()
+@store_options
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def restore(data_dir: Path | None, database_url: str | None, path: Path) -> None:
+    """Put the backup at PATH in place of the store, checked against its master key.
+
+    SQLite: only while no credo process uses the store (stop the servers first); the replaced
+    database is kept beside it. PostgreSQL: pg_restore into the configured database, which must
+    be new and empty (createdb); point the servers at it afterwards.
+    """
+    from credo.store import backup as backups
+
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    url = settings.effective_database_url
+    try:
+        database = backups.sqlite_path(url)
+        if database is not None:
+            _check_key_opens(settings, f"sqlite:///{path}")
+            replaced = backups.restore_sqlite(path, database)
+            if replaced is not None:
+                click.echo(f"the replaced store is kept as {replaced}")
+        else:
+            command, _ = backups.pg_restore_command(url, path)
+            click.echo(f"running: {backups.shown(command)}")
+            backups.restore_postgres(path, url)
+            _check_key_opens(settings, url)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {backups.contents(url)} from {path}")
+
+
+def _check_key_opens(settings: Settings, url: str) -> None:
+    """Refuse a store whose secrets this host's master key does not open (no server would start)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from credo.iam.accounts import BootstrapError, check_master_key
+    from credo.keyring import KeyringError
+    from credo.server.bootstrap import configured_keyring
+    from credo.store.backup import BackupError
+    from credo.store.db import normalize_url
+
+    try:
+        keyring = configured_keyring(settings, create=False)
+    except KeyringError as error:
+        raise BackupError(str(error)) from None
+    engine = create_engine(normalize_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            check_master_key(conn, keyring)
+    except BootstrapError as error:
+        raise BackupError(f"the backup's secrets do not open with this store's master key: {error}") from None
+    finally:
+        engine.dispose()

@@ -115,13 +115,13 @@ class AccessKeyActions:
         except AwsError as error:
             return await self.owner.keys_refused(request, session, error)
         key = made["AccessKey"]
-        self.console.shown_once.put(
+        await self.console.shown_once.put(
             session.key, self._purpose(request), (key["AccessKeyId"], key["SecretAccessKey"])
         )
         return RedirectResponse(f"{self.owner.keys_path(request)}/created", status_code=303)
 
     async def created(self, request: Request, session: ConsoleSession) -> Response:
-        pending = self.console.shown_once.take(session.key, self._purpose(request))
+        pending = await self.console.shown_once.take(session.key, self._purpose(request))
         key = None
         if pending is not None:
             key_id, secret = pending

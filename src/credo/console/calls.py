@@ -12,13 +12,17 @@ from typing import Any
 from botocore.serialize import QuerySerializer
 
 from credo import ids
+from credo.audit.facts import ApiCall
 from credo.auth.principal import Principal
 from credo.call import Call, Result, Services
+from credo.errors import AwsError
 from credo.protocol import model, query
 from credo.server.operations import OPERATIONS
 
 # The console has no region of its own; IAM is global and AWS's console signs IAM for us-east-1.
 CONSOLE_REGION = "us-east-1"
+# The userAgent CloudTrail records for calls the console makes on a person's behalf.
+CONSOLE_USER_AGENT = "AWS Internal"
 
 
 def invoke(
@@ -33,20 +37,46 @@ def invoke(
 ) -> Result:
     """Authorize and run ``service:action``; raises the operation's ``AwsError`` (AccessDenied…).
 
-    Runs in a worker thread: handlers block on the store and some on password hashing.
+    Runs in a worker thread: handlers block on the store and some on password hashing. The
+    call is in the audit trail as the API's calls are (``sessionCredentialFromConsole``).
     """
     operation = OPERATIONS[service][action]
-    call = Call(
+    request_id = ids.request_id()
+    audited = ApiCall(
+        service,
         action,
-        checked(service, action, params),
+        services.clock.time(),
         principal,
-        services,
-        ids.request_id(),
         CONSOLE_REGION,
         source_ip,
+        CONSOLE_USER_AGENT,
+        request_id,
+        from_console=True,
     )
-    services.authorizer.authorize(call, service, secure_transport)
-    return operation.handler(call)
+    try:
+        call = Call(
+            action,
+            checked(service, action, params),
+            principal,
+            services,
+            request_id,
+            CONSOLE_REGION,
+            source_ip,
+        )
+        audited.params = call.params
+        services.authorizer.authorize(call, service, secure_transport)
+        recording = services.audit.begin(audited)
+        try:
+            result = operation.handler(call)
+        finally:
+            services.audit.end(recording)
+    except AwsError as error:
+        audited.fail(error.code, error.message)
+        services.audit.settle(audited)
+        raise
+    audited.result = result
+    services.audit.settle(audited)
+    return result
 
 
 def checked(service: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -155,7 +155,7 @@ class ConsoleAccessPages:
         if error is not None:
             return self._page(session, name, state, status=error.status, error=error.message, form=kept)
         url = signin_url(request, await anyio.to_thread.run_sync(account_name, caller))
-        self.console.shown_once.put(session.key, _purpose(name), (password, url))
+        await self.console.shown_once.put(session.key, _purpose(name), (password, url))
         return RedirectResponse(
             f"/console/users/{quote(name, safe='')}/console-access/password", status_code=303
         )
@@ -163,7 +163,7 @@ class ConsoleAccessPages:
     async def password_shown(self, request: Request, session: ConsoleSession) -> Response:
         """The new password, once: a reload (or another session) finds nothing."""
         name = request.path_params["name"]
-        pending = self.console.shown_once.take(session.key, _purpose(name))
+        pending = await self.console.shown_once.take(session.key, _purpose(name))
         shown = None
         if pending is not None:
             password, url = pending

@@ -3,8 +3,9 @@
 Every action is the API operation of the same name (ListAccessKeys, GetAccessKeyLastUsed,
 CreateAccessKey, UpdateAccessKey, DeleteAccessKey) called without ``UserName``, so it acts on
 the caller's own keys — the root user's when root is signed in — and is refused exactly as the
-API would refuse it. A new secret is held in this process for the session's next view of the
-result page only; the page carries it (and its CSV, as a ``data:`` link), never a URL.
+API would refuse it. A new secret waits, sealed in the store (``shown_once``), for the session's
+next view of the result page only, on any process; the page carries it (and its CSV, as a
+``data:`` link), never a URL.
 The actions themselves are shared with a user's page (``access_key_actions``).
 """
 

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from credo.console import return_to, sessions, signin, signin_tokens
+from credo.audit import identity
+from credo.console import return_to, sessions, signin, signin_events, signin_tokens
 from credo.console.cookies import SESSION_COOKIE, new_id
 from credo.console.pages import ConsolePages
 from credo.console.web import SECURITY_HEADERS, read_form
@@ -86,6 +87,11 @@ class FederationEndpoint:
     async def login(self, request: Request, params: dict[str, str]) -> Response:
         services = self.console.services
         source_ip = self.console.source_ip(request)
+        client = signin_events.SignInClient(
+            source_ip,
+            request.headers.get("user-agent", ""),
+            f"{request.url.scheme}://{request.url.netloc}{return_to.HOME}",
+        )
         old_cookie = self.console.signer.unsign(request.cookies.get(SESSION_COOKIE))
         cookie_id = new_id()
 
@@ -113,6 +119,22 @@ class FederationEndpoint:
                     source_ip=source_ip,
                     outcome="federation-success" if granted is not None else "federation-failure",
                     now=now,
+                )
+                if granted is not None:
+                    principal = granted.principal
+                    who = identity.user_identity(principal, services.audit.issuer(conn, principal))
+                    user_name = identity.username(principal)
+                else:
+                    who, user_name = {"type": "Unknown"}, None
+                signin_events.record(
+                    conn,
+                    services,
+                    client,
+                    who=who,
+                    user_name=user_name,
+                    account_id=granted.principal.account_id if granted is not None else None,
+                    succeeded=granted is not None,
+                    mfa_used=granted is not None and granted.principal.mfa_authenticated,
                 )
             return granted is not None
 

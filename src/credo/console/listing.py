@@ -31,6 +31,7 @@ class Listing(Generic[Row]):
     pages: int
     path: str
     keep: Mapping[str, str] = field(default_factory=dict)
+    page_size: int = PAGE_SIZE
 
     def link(self, page: int) -> str:
         params = {"q": self.query, "page": str(page)} if self.query else {"page": str(page)}
@@ -38,11 +39,11 @@ class Listing(Generic[Row]):
 
     @property
     def first_shown(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * PAGE_SIZE + 1
+        return 0 if self.total == 0 else (self.page - 1) * self.page_size + 1
 
     @property
     def last_shown(self) -> int:
-        return min(self.page * PAGE_SIZE, self.total)
+        return min(self.page * self.page_size, self.total)
 
 
 def search_and_page(
@@ -79,4 +80,6 @@ def page_of(
         page = 1
     page = min(max(page, 1), pages)
     start = (page - 1) * page_size
-    return Listing(kept[start : start + page_size], len(kept), query, page, pages, path, dict(keep or {}))
+    return Listing(
+        kept[start : start + page_size], len(kept), query, page, pages, path, dict(keep or {}), page_size
+    )

@@ -1,9 +1,9 @@
 """What the MFA pages work with: whose devices, a setup in progress, and a principal's device list.
 
-A setup (the device just made by CreateVirtualMFADevice, its seed and its QR code) lives in this
-process, per console session and user, until EnableMFADevice accepts two codes or the wizard is
-cancelled: the seed is never in a URL, a form field or the store's plain text, and once the
-device is enabled no page can show it again.
+A setup (the device just made by CreateVirtualMFADevice, its seed and its QR code) waits in
+``shown_once``, per console session and user, sealed in the store, until EnableMFADevice accepts
+two codes or the wizard is cancelled (or ten minutes pass): the seed is never in a URL, a form
+field or the store's plain text, and once the device is enabled no page can show it again.
 """
 
 from __future__ import annotations
@@ -57,6 +57,17 @@ class Setup:
     seed: str
     device_name: str
     qr_svg: Markup
+
+    def as_json(self) -> list[str]:
+        """What ``shown_once`` seals while the setup is in progress."""
+        return [self.serial, self.seed, self.device_name, str(self.qr_svg)]
+
+    @classmethod
+    def from_json(cls, data: list[str]) -> Setup:
+        serial, seed, device_name, svg = data
+        # ``qr_svg``'s own output, back from a row sealed (AES-GCM, bound to the row) by this
+        # store's keyring: nothing else could have put it there.
+        return cls(serial, seed, device_name, Markup(svg))  # noqa: S704
 
 
 @dataclass(frozen=True)

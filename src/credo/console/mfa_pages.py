@@ -3,8 +3,8 @@
 **Assign MFA device** is a two-step wizard: a device name (AWS's name rules), then
 CreateVirtualMFADevice and a setup page with the QR code (inline SVG of the device's
 ``otpauth://`` URI), **Show secret key**, and **MFA code 1** / **MFA code 2** for
-EnableMFADevice. The seed stays in this process for that session only, so wrong codes can be
-retried; **Cancel** deletes the unassigned device (DeleteVirtualMFADevice), while an abandoned
+EnableMFADevice. The seed waits sealed in the store (``shown_once``) for that session only, so
+wrong codes can be retried on any server process; **Cancel** deletes the unassigned device (DeleteVirtualMFADevice), while an abandoned
 wizard leaves it unassigned, as AWS's does. **Remove** asks for ``remove`` to be typed, then
 calls DeactivateMFADevice and, for a virtual device, DeleteVirtualMFADevice. Every call is made
 as the signed-in principal, so refusals are the API's own, in AWS's words.
@@ -25,7 +25,6 @@ from credo.console.mfa_devices import SELF_PATH, Setup, Target, at_quota, is_vir
 from credo.console.own_password import OwnPasswordPages
 from credo.console.pages import ConsolePages
 from credo.console.sessions import ConsoleSession
-from credo.console.shown_once import ShownOnce
 from credo.console.signin_links import account_name
 from credo.console.web import csrf_ok, forbidden, read_form
 from credo.errors import AccessDenied, AwsError
@@ -51,8 +50,6 @@ class MfaPages:
     def __init__(self, pages: ConsolePages) -> None:
         self.pages = pages
         self.console = pages.console
-        # Setups in progress, per (session, user); one entry each, replaced by a new one.
-        self._setups = ShownOnce()
 
     def routes(self) -> list[BaseRoute]:
         guard = self.pages.signed_in
@@ -124,15 +121,20 @@ class MfaPages:
             error=error,
         )
 
-    def _setup_key(self, target: Target) -> str:
-        return f"mfa-setup:{target.user_name}"
+    # A setup in progress, per (session, user): one each, replaced by a new one.
+    async def _take_setup(self, session: ConsoleSession, target: Target) -> Setup | None:
+        held = await self.console.shown_once.take(session.key, f"mfa-setup:{target.user_name}")
+        return Setup.from_json(held) if held is not None else None
+
+    async def _put_setup(self, session: ConsoleSession, target: Target, setup: Setup) -> None:
+        await self.console.shown_once.put(session.key, f"mfa-setup:{target.user_name}", setup.as_json())
 
     async def assign_form(self, _request: Request, session: ConsoleSession, target: Target) -> Response:
-        setup = self._setups.take(session.key, self._setup_key(target))
+        setup = await self._take_setup(session, target)
         if setup is None:
             return self._name_page(session, target)
         # Still being set up: the same session may see it again until it is enabled or cancelled.
-        self._setups.put(session.key, self._setup_key(target), setup)
+        await self._put_setup(session, target, setup)
         return self._setup_page(session, target, setup)
 
     async def assign_submit(self, request: Request, session: ConsoleSession, target: Target) -> Response:
@@ -174,17 +176,17 @@ class MfaPages:
         raw_seed = made["Base32StringSeed"]
         seed = raw_seed.decode() if isinstance(raw_seed, bytes) else str(raw_seed)
         svg = await anyio.to_thread.run_sync(lambda: qr_svg(name, account_name(caller), seed))
-        replaced = self._setups.take(session.key, self._setup_key(target))
+        replaced = await self._take_setup(session, target)
         if replaced is not None:
             # Only this session knew the earlier device: do not leave it behind unassigned.
             await self.pages.attempt(caller, "DeleteVirtualMFADevice", SerialNumber=replaced.serial)
-        self._setups.put(session.key, self._setup_key(target), Setup(made["SerialNumber"], seed, name, svg))
+        await self._put_setup(session, target, Setup(made["SerialNumber"], seed, name, svg))
         return RedirectResponse(f"{target.base}/mfa/assign", status_code=303)
 
     async def _enable(
         self, request: Request, session: ConsoleSession, target: Target, form: dict[str, str]
     ) -> Response:
-        setup = self._setups.take(session.key, self._setup_key(target))
+        setup = await self._take_setup(session, target)
         if setup is None:
             return self._name_page(session, target, status=400, error=SETUP_ENDED)
         error = await self.pages.attempt(
@@ -196,12 +198,12 @@ class MfaPages:
             AuthenticationCode2=form.get("code2", "").strip(),
         )
         if error is not None:
-            self._setups.put(session.key, self._setup_key(target), setup)
+            await self._put_setup(session, target, setup)
             return self._setup_page(session, target, setup, status=error.status, error=error.message)
         return RedirectResponse(target.back, status_code=303)
 
     async def _cancel(self, request: Request, session: ConsoleSession, target: Target) -> Response:
-        setup = self._setups.take(session.key, self._setup_key(target))
+        setup = await self._take_setup(session, target)
         if setup is not None:
             # Refused, the device stays unassigned, as an abandoned AWS wizard leaves it.
             await self.pages.attempt(

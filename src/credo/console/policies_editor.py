@@ -18,11 +18,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from credo.console import tag_forms
 from credo.console.overview import Caller
 from credo.console.pages import ConsolePages
 from credo.console.policies_reading import PATH, detail_url, is_aws_managed, name_of, version_document
 from credo.console.sessions import ConsoleSession
-from credo.console.web import csrf_ok, forbidden, read_form
+from credo.console.web import csrf_ok, forbidden, read_form_pairs
 from credo.errors import AwsError, LimitExceeded, ValidationError
 
 # What AWS's JSON editor starts from: one statement, waiting for actions and resources.
@@ -33,7 +34,6 @@ SKELETON = json.dumps(
     },
     indent=4,
 )
-TAG_ROWS = 3
 # Form fields by the parameter a ValidationError names (``at 'policyName'``), in form order.
 _FIELDS = (("policyName", "name"), ("description", "description"), ("policyDocument", "document"))
 
@@ -45,7 +45,7 @@ class Draft:
     document: str = SKELETON
     name: str = ""
     description: str = ""
-    tags: list[tuple[str, str]] = field(default_factory=lambda: [("", "")] * TAG_ROWS)
+    tags: list[tag_forms.Tag] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def refuse(self, error: AwsError) -> None:
@@ -66,10 +66,9 @@ class Draft:
             self.errors[place].append(error.detail)
 
 
-def draft_of(form: dict[str, str]) -> Draft:
-    tags = [
-        (form.get(f"tag_key_{row}", ""), form.get(f"tag_value_{row}", "")) for row in range(1, TAG_ROWS + 1)
-    ]
+def draft_of(pairs: list[tuple[str, str]]) -> Draft:
+    form = dict(pairs)
+    tags = tag_forms.tags_from_form(pairs)
     return Draft(form.get("document", ""), form.get("name", "").strip(), form.get("description", ""), tags)
 
 
@@ -106,6 +105,7 @@ class PolicyEditorPages:
             status=status,
             title=title,
             draft=draft,
+            tag_rows=tag_forms.editor_rows(draft.tags),
             policy_arn=policy_arn,
             deletable=deletable or [],
         )
@@ -114,16 +114,18 @@ class PolicyEditorPages:
         return self._editor(session, Draft())
 
     async def create(self, request: Request, session: ConsoleSession) -> Response:
-        form = await read_form(request)
+        pairs = await read_form_pairs(request)
+        form = dict(pairs)
         if not csrf_ok(session, form):
             return forbidden(self.console)
-        draft = draft_of(form)
+        draft = draft_of(pairs)
+        if form.get("step") == "add-tag":  # Add new tag: the form again, one row more
+            return self._editor(session, draft)
         params: dict[str, object] = {"PolicyName": draft.name, "PolicyDocument": draft.document}
         if draft.description:
             params["Description"] = draft.description
-        tags = [{"Key": key.strip(), "Value": value} for key, value in draft.tags if key.strip()]
-        if tags:
-            params["Tags"] = tags
+        if draft.tags:
+            params["Tags"] = draft.tags
         try:
             made = await self.pages.call(self.pages.caller(request, session), "CreatePolicy", **params)
         except AwsError as error:
@@ -157,11 +159,12 @@ class PolicyEditorPages:
         return self._editor(session, draft, policy_arn=policy_arn, deletable=deletable)
 
     async def edit(self, request: Request, session: ConsoleSession) -> Response:
-        form = await read_form(request)
+        pairs = await read_form_pairs(request)
+        form = dict(pairs)
         if not csrf_ok(session, form):
             return forbidden(self.console)
         policy_arn = form.get("arn", "")
-        draft = draft_of(form)
+        draft = draft_of(pairs)
         caller = self.pages.caller(request, session)
         try:
             await self._new_default_version(

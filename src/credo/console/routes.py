@@ -17,6 +17,7 @@ from credo.console.mfa_pages import MfaPages
 from credo.console.pages import ConsolePages
 from credo.console.policies import PoliciesPages
 from credo.console.roles import RolesPages
+from credo.console.saml_signin import SamlSignIn
 from credo.console.signin_routes import SignInPages
 from credo.console.switch_role import SwitchRolePages
 from credo.console.user_create import CreateUserPages
@@ -30,6 +31,7 @@ def console_routes(services: Services) -> list[BaseRoute]:
     return [
         *SignInPages(console).routes(),
         *FederationEndpoint(pages).routes(),
+        *SamlSignIn(console).routes(),
         *SwitchRolePages(pages).routes(),
         # Before the pages: their catch-all under /console would take these paths otherwise.
         Mount("/console/static", StaticFiles(directory=STATIC), name="console-static"),

@@ -163,7 +163,7 @@ def start_federated(
 ) -> None:
     """A session acting as temporary credentials only, until ``expires_at`` (the federation endpoint)."""
     key = row_key(cookie_id)
-    sealed = session_credentials.seal(keyring, token, _context(key, "base"))
+    sealed = session_credentials.seal(keyring, token, sealing_context(key, "base"))
     conn.execute(
         insert(console_sessions).values(
             id=key,
@@ -183,7 +183,7 @@ def start_federated(
     )
 
 
-def _context(key: str, purpose: str) -> str:
+def sealing_context(key: str, purpose: str) -> str:
     """Binds a sealed token to its row and slot: it cannot be moved elsewhere."""
     return f"console-session:{key}:{purpose}"
 
@@ -192,7 +192,7 @@ def _acting_as(
     conn: Connection, services: Services, key: str, purpose: str, row: RowMapping
 ) -> Principal | None:
     found = session_credentials.resolve_sealed(
-        conn, services, row[f"{purpose}_key_id"], row[f"{purpose}_sealed"], _context(key, purpose)
+        conn, services, row[f"{purpose}_key_id"], row[f"{purpose}_sealed"], sealing_context(key, purpose)
     )
     return found.principal if found is not None else None
 
@@ -302,7 +302,7 @@ def switch_to(
     color: str | None,
 ) -> None:
     """Act as the role session of ``token`` from the next request on, under a new CSRF token."""
-    sealed = session_credentials.seal(keyring, token, _context(session.key, "role"))
+    sealed = session_credentials.seal(keyring, token, sealing_context(session.key, "role"))
     conn.execute(
         update(console_sessions)
         .where(console_sessions.c.id == session.key)

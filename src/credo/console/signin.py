@@ -1,6 +1,7 @@
 """Checking who signs in: account and user (or root email), password, MFA code; throttled, recorded.
 
-Every attempt becomes a ``sign_in_attempts`` row (who, from where, outcome). Failures are
+Every attempt becomes a ``sign_in_attempts`` row (who, from where, outcome), and a ``ConsoleLogin``
+event in the audit trail (``signin_events.py``) in the same transaction. Failures are
 counted per account + user name as typed and per client address within ``FAILURE_WINDOW``;
 past a limit every attempt is refused without looking at the password, as
 ``credo.iam.password_attempts`` does for ChangePassword. The count, the check and the record
@@ -15,9 +16,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, RowMapping, func, insert, or_, select
 
-from credo import ids
+from credo import ids, metrics
 from credo.call import Services
-from credo.console import sessions
+from credo.console import sessions, signin_events
+from credo.console.signin_events import SignInClient
 from credo.iam import totp
 from credo.iam.password_policy import load_policy, password_expires_at
 from credo.passwords import hash_password, verify_password
@@ -37,7 +39,7 @@ ROOT = "(root)"  # the user name recorded for root sign-ins
 
 # Verified when there is no user (or no password) to check against, so an unknown name costs
 # the same time as a wrong password.
-_DECOY_HASH = hash_password(ids.secret_access_key())
+DECOY_HASH = hash_password(ids.secret_access_key())
 
 
 class Outcome(enum.Enum):
@@ -70,7 +72,7 @@ def resolve_account(conn: Connection, text: str) -> str | None:
     return str(found) if found is not None else None
 
 
-def _is_throttled(conn: Connection, account: str, user_name: str, source_ip: str, now: datetime) -> bool:
+def is_throttled(conn: Connection, account: str, user_name: str, source_ip: str, now: datetime) -> bool:
     failed = (
         select(func.count())
         .select_from(sign_in_attempts)
@@ -99,6 +101,7 @@ def record(
     outcome: str,
     now: datetime,
 ) -> None:
+    metrics.SIGN_IN_ATTEMPTS.add(outcome)
     conn.execute(
         insert(sign_in_attempts).values(
             attempted_at=now,
@@ -125,6 +128,8 @@ def _user_and_profile(conn: Connection, account_id: str | None, user_name: str) 
     query = (
         select(
             users.c.id,
+            users.c.name,
+            users.c.path,
             login_profiles.c.password_hash,
             login_profiles.c.password_reset_required,
             login_profiles.c.password_changed_at,
@@ -135,8 +140,11 @@ def _user_and_profile(conn: Connection, account_id: str | None, user_name: str) 
     return conn.execute(query).mappings().first()
 
 
-def check_user(services: Services, account: str, user_name: str, password: str, source_ip: str) -> SignIn:
+def check_user(
+    services: Services, account: str, user_name: str, password: str, client: SignInClient
+) -> SignIn:
     """An IAM user's sign-in with account, user name and password."""
+    source_ip = client.source_ip
     now = services.clock.now()
     account_key, name_key = account.strip().lower(), user_name.strip().lower()
     with services.store.write_quietly() as conn:
@@ -154,6 +162,11 @@ def check_user(services: Services, account: str, user_name: str, password: str, 
             outcome=result.outcome.value,
             now=now,
         )
+        if result.outcome is not Outcome.SIGNED_IN or result.stage != "mfa":
+            # With an MFA device, the sign-in is recorded once the code has been checked.
+            signin_events.record_user(
+                conn, services, client, account_id, found, result.outcome is Outcome.SIGNED_IN
+            )
     return result
 
 
@@ -167,9 +180,9 @@ def _decide_user(
     source_ip: str,
     now: datetime,
 ) -> SignIn:
-    if _is_throttled(conn, account_key, name_key, source_ip, now):
+    if is_throttled(conn, account_key, name_key, source_ip, now):
         return SignIn(Outcome.THROTTLED)  # without looking at the password
-    stored = found["password_hash"] if found is not None else _DECOY_HASH
+    stored = found["password_hash"] if found is not None else DECOY_HASH
     if not verify_password(stored, password) or found is None or account_id is None:
         return SignIn(Outcome.FAILED)
     policy = load_policy(conn, account_id)
@@ -198,8 +211,9 @@ def needs_new_password(conn: Connection, account_id: str, user_id: str, now: dat
     return bool(row.password_reset_required) or (expires is not None and now >= expires)
 
 
-def check_root(services: Services, email: str, password: str, source_ip: str) -> SignIn:
+def check_root(services: Services, email: str, password: str, client: SignInClient) -> SignIn:
     """The root user's sign-in with the account's email address and root password."""
+    source_ip = client.source_ip
     now = services.clock.now()
     email_key = email.strip().lower()
     with services.store.write_quietly() as conn:
@@ -214,9 +228,9 @@ def check_root(services: Services, email: str, password: str, source_ip: str) ->
         )
         account_id = found.id if found is not None else None
         stored = found.root_password_hash if found is not None else None
-        if _is_throttled(conn, email_key, ROOT, source_ip, now):
+        if is_throttled(conn, email_key, ROOT, source_ip, now):
             result = SignIn(Outcome.THROTTLED)
-        elif not verify_password(stored or _DECOY_HASH, password) or stored is None or account_id is None:
+        elif not verify_password(stored or DECOY_HASH, password) or stored is None or account_id is None:
             result = SignIn(Outcome.FAILED)
         else:
             stage: sessions.Stage = "mfa" if _has_mfa(conn, account_id, None) else "active"
@@ -230,6 +244,8 @@ def check_root(services: Services, email: str, password: str, source_ip: str) ->
             outcome=result.outcome.value,
             now=now,
         )
+        if result.outcome is not Outcome.SIGNED_IN or result.stage != "mfa":
+            signin_events.record_root(conn, services, client, account_id, result.outcome is Outcome.SIGNED_IN)
     return result
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio.to_thread
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from credo.console import return_to, sessions, signin
-from credo.console.cookies import SESSION_COOKIE, SIGNIN_COOKIE, new_id, tokens_match
+from credo.call import Services
+from credo.console import return_to, sessions, signin, signin_events
+from credo.console.cookies import SESSION_COOKIE, SIGNIN_COOKIE, new_id
 from credo.console.overview import Caller
 from credo.console.own_password import change_password
+from credo.console.signed_out_forms import SignedOutForms
 from credo.console.web import Console, csrf_ok, forbidden, is_secure, read_form, to_signin
 from credo.iam import totp
 
@@ -34,6 +35,7 @@ class SignInPages:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.forms = SignedOutForms(console, cookie=SIGNIN_COOKIE, path="/signin", purpose="signin-form")
 
     def routes(self) -> list[Route]:
         return [
@@ -50,41 +52,16 @@ class SignInPages:
 
     # --- the password forms, before any session exists ---
 
-    def _form(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:
-        """A sign-in form whose CSRF token is tied to a cookie naming this browser."""
-        browser_id = self.console.signer.unsign(request.cookies.get(SIGNIN_COOKIE))
-        fresh = browser_id is None
-        browser_id = browser_id or new_id()
-        response = self.console.render(
-            template, status=status, csrf_token=self.console.signer.signin_token(browser_id), **values
-        )
-        if fresh:
-            response.set_cookie(
-                SIGNIN_COOKIE,
-                self.console.signer.sign(browser_id),
-                httponly=True,
-                samesite="lax",
-                secure=is_secure(request),
-                path="/signin",
-            )
-        return response
-
-    def _form_token_ok(self, request: Request, form: dict[str, str]) -> bool:
-        browser_id = self.console.signer.unsign(request.cookies.get(SIGNIN_COOKIE))
-        if browser_id is None:
-            return False
-        return tokens_match(self.console.signer.signin_token(browser_id), form.get("csrf_token"))
-
     async def user_form(self, request: Request) -> Response:
         session = await self.console.session_of(request)
         if session is not None and session.stage == "active":
             return RedirectResponse("/console/home", status_code=303)
         account = request.query_params.get("account", "")[:256]
-        return self._form(request, "signin.html", title="Sign in", account=account, error=None)
+        return self.forms.render(request, "signin.html", title="Sign in", account=account, error=None)
 
     async def user_submit(self, request: Request) -> Response:
         form = await read_form(request)
-        if not self._form_token_ok(request, form):
+        if not self.forms.token_ok(request, form):
             return forbidden(self.console)
         account, user_name = form.get("account", ""), form.get("username", "")
         result = await anyio.to_thread.run_sync(
@@ -93,20 +70,22 @@ class SignInPages:
             account,
             user_name,
             form.get("password", ""),
-            self.console.source_ip(request),
+            self._client(request),
         )
         if result.outcome is not signin.Outcome.SIGNED_IN:
-            return self._form(
+            return self.forms.render(
                 request, "signin.html", status=401, title="Sign in", account=account, error=_message(result)
             )
         return await self._start(request, result)
 
     async def root_form(self, request: Request) -> Response:
-        return self._form(request, "signin_root.html", title="Sign in as root user", email="", error=None)
+        return self.forms.render(
+            request, "signin_root.html", title="Sign in as root user", email="", error=None
+        )
 
     async def root_submit(self, request: Request) -> Response:
         form = await read_form(request)
-        if not self._form_token_ok(request, form):
+        if not self.forms.token_ok(request, form):
             return forbidden(self.console)
         email = form.get("email", "")
         result = await anyio.to_thread.run_sync(
@@ -114,10 +93,10 @@ class SignInPages:
             self.console.services,
             email,
             form.get("password", ""),
-            self.console.source_ip(request),
+            self._client(request),
         )
         if result.outcome is not signin.Outcome.SIGNED_IN:
-            return self._form(
+            return self.forms.render(
                 request,
                 "signin_root.html",
                 status=401,
@@ -126,6 +105,14 @@ class SignInPages:
                 error=_message(result),
             )
         return await self._start(request, result)
+
+    def _client(self, request: Request) -> signin_events.SignInClient:
+        """The browser, as the audit trail's ConsoleLogin event names it."""
+        return signin_events.SignInClient(
+            self.console.source_ip(request),
+            request.headers.get("user-agent", ""),
+            f"{request.url.scheme}://{request.url.netloc}{return_to.HOME}",
+        )
 
     async def _start(self, request: Request, result: signin.SignIn) -> Response:
         """A new session (a new random id: nothing from before sign-in carries over)."""
@@ -184,7 +171,8 @@ class SignInPages:
             return forbidden(self.console)
         services = self.console.services
         code = form.get("code", "").strip()
-        source_ip = self.console.source_ip(request)
+        client = self._client(request)
+        source_ip = client.source_ip
 
         def check() -> totp.Verdict | sessions.Stage:
             now = services.clock.now()
@@ -200,6 +188,7 @@ class SignInPages:
                     outcome=outcome[verdict.value],
                     now=now,
                 )
+                _record_mfa_sign_in(conn, services, client, session, verdict is totp.Verdict.ACCEPTED)
                 if verdict is not totp.Verdict.ACCEPTED:
                     return verdict
                 stage: sessions.Stage = "active"
@@ -271,6 +260,32 @@ class SignInPages:
         response = to_signin()
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
+
+
+def _record_mfa_sign_in(
+    conn: Connection,
+    services: Services,
+    client: signin_events.SignInClient,
+    session: sessions.ConsoleSession,
+    accepted: bool,
+) -> None:
+    """The ConsoleLogin event of a sign-in that asked for an MFA code (``MFAUsed: Yes``)."""
+    if accepted:
+        who, shown = signin_events.signed_in(session.base_principal())
+    elif session.user_id is None:
+        who, shown = signin_events.failed_root(session.account_id)
+    else:
+        who, shown = signin_events.failed_user(session.account_id, session.user_id, session.user_name)
+    signin_events.record(
+        conn,
+        services,
+        client,
+        who=who,
+        user_name=shown,
+        account_id=session.account_id,
+        succeeded=accepted,
+        mfa_used=True,
+    )
 
 
 def _message(result: signin.SignIn) -> str:

@@ -63,7 +63,7 @@ def _token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _context(token_id: str) -> str:
+def sealing_context(token_id: str) -> str:
     return f"console-signin-token:{token_id}"
 
 
@@ -112,7 +112,7 @@ def issue(services: Services, session: str, session_duration: str | None) -> str
             ends = min(ends, now + timedelta(seconds=duration))
         signin_token = secrets.token_urlsafe(32)
         token_id = _token_id(signin_token)
-        sealed = session_credentials.seal(services.keyring, token, _context(token_id))
+        sealed = session_credentials.seal(services.keyring, token, sealing_context(token_id))
         conn.execute(delete(console_signin_tokens).where(console_signin_tokens.c.expires_at <= now))
         conn.execute(
             insert(console_signin_tokens).values(
@@ -146,7 +146,7 @@ def consume(services: Services, signin_token: str) -> SignIn | None:
         if taken.rowcount != 1 or now >= as_utc(row["expires_at"]):
             return None  # another request took it first, or too late
         session_token = session_credentials.unseal(
-            services.keyring, row["token_key_id"], row["token_sealed"], _context(token_id)
+            services.keyring, row["token_key_id"], row["token_sealed"], sealing_context(token_id)
         )
         if session_token is None:
             return None

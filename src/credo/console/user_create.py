@@ -211,7 +211,7 @@ class CreateUserPages:
             if errors:
                 return self._details(session, draft, errors, status=400)
             if draft.console_access and draft.custom_password:
-                self.console.shown_once.put(session.key, draft.password_slot, password)
+                await self.console.shown_once.put(session.key, draft.password_slot, password)
             return await self._permissions(request, session, draft)
         if origin == "permissions":
             if action == "previous":
@@ -243,7 +243,7 @@ class CreateUserPages:
         caller = self.pages.caller(request, session)
         held: str | None = None
         if draft.console_access and draft.custom_password:
-            held = self.console.shown_once.take(session.key, draft.password_slot)
+            held = await self.console.shown_once.take(session.key, draft.password_slot)
             if held is None:
                 return self._details(session, draft, [REENTER], status=400)
 
@@ -265,14 +265,15 @@ class CreateUserPages:
         created = await anyio.to_thread.run_sync(work)
         if isinstance(created, AwsError):
             if held is not None:
-                self.console.shown_once.put(session.key, draft.password_slot, held)
+                await self.console.shown_once.put(session.key, draft.password_slot, held)
             return await self._review(request, session, draft, [created.message], created.status)
-        self.console.shown_once.put(session.key, _CREATED, created)
+        await self.console.shown_once.put(session.key, _CREATED, created.as_json())
         return RedirectResponse(f"{PATH}/done", status_code=303)
 
     async def done(self, _request: Request, session: ConsoleSession) -> Response:
         """**Retrieve password**: shown to this session once; a reload shows no secret."""
-        created: Created | None = self.console.shown_once.take(session.key, _CREATED)
+        pending = await self.console.shown_once.take(session.key, _CREATED)
+        created = Created.from_json(pending) if pending is not None else None
         password_csv = key_csv = None
         if created is not None and created.password is not None:
             password_csv = csv_files.data_url(

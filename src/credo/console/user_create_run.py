@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from credo.console.overview import Caller
+from credo.console.shown_once import JsonValue
 from credo.console.user_create_choices import Copied, policy_name
 from credo.console.user_create_form import Draft
 from credo.errors import AwsError
@@ -42,6 +43,27 @@ class Created:
     outcomes: list[Outcome] = field(default_factory=list)
     password: str | None = None
     access_key: tuple[str, str] | None = None
+
+    def as_json(self) -> dict[str, JsonValue]:
+        """What ``shown_once`` seals until the result page is viewed."""
+        return {
+            "user_name": self.user_name,
+            "signin_url": self.signin_url,
+            "outcomes": [[outcome.label, outcome.error] for outcome in self.outcomes],
+            "password": self.password,
+            "access_key": list(self.access_key) if self.access_key is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Created:
+        key = data["access_key"]
+        return cls(
+            data["user_name"],
+            data["signin_url"],
+            [Outcome(label, error) for label, error in data["outcomes"]],
+            data["password"],
+            (key[0], key[1]) if key is not None else None,
+        )
 
 
 def plan(draft: Draft, copied: Copied | None) -> list[PlannedCall]:

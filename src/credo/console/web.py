@@ -21,6 +21,7 @@ from credo.server.api import client_ip
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 _MAX_FORM = 64 * 1024
+_COOKIE_PURPOSE = b"console-cookies"
 
 # No inline script or style, nothing from elsewhere, never framed, never cached.
 SECURITY_HEADERS = {
@@ -41,9 +42,12 @@ class Console:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.signer = CookieSigner(services.keyring.derive_key(b"console-cookies"))
-        # New secrets (access keys, passwords) on their way to the one page that shows them.
-        self.shown_once = ShownOnce()
+        keyring = services.keyring
+        self.signer = CookieSigner(keyring.derived_keys(_COOKIE_PURPOSE))
+        keyring.on_change(lambda changed: self.signer.use(changed.derived_keys(_COOKIE_PURPOSE)))
+        # New secrets (access keys, passwords, MFA setups) on their way to the one page that shows
+        # them, in the store: that page may be served by another process.
+        self.shown_once = ShownOnce(services)
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         body = _environment.get_template(template).render(**values)
@@ -68,7 +72,7 @@ class Console:
             self.signer.sign(cookie_id),
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=is_secure(request),
             path="/",
         )
 
@@ -77,15 +81,16 @@ class Console:
         return client_ip(request.scope, headers, self.services.settings.trusted_proxy_depth)
 
 
-async def read_form(request: Request) -> dict[str, str]:
+async def read_form(request: Request, max_bytes: int = _MAX_FORM) -> dict[str, str]:
     """A URL-encoded form body (no multipart: the console's forms never upload files)."""
-    return dict(await read_form_pairs(request))
+    return dict(await read_form_pairs(request, max_bytes))
 
 
-async def read_form_pairs(request: Request) -> list[tuple[str, str]]:
-    """The form's fields in order, repeated names kept (checkbox lists, rows of tags)."""
+async def read_form_pairs(request: Request, max_bytes: int = _MAX_FORM) -> list[tuple[str, str]]:
+    """The form's fields in order, repeated names kept (checkbox lists, rows of tags); none when
+    the body is over ``max_bytes``."""
     body = await request.body()
-    if len(body) > _MAX_FORM:
+    if len(body) > max_bytes:
         return []
     return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
 

@@ -22,6 +22,7 @@ from credo.errors import InvalidInput
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 # AWS's bounds on SAMLMetadataDocument (the model's min and max).
 MIN_CHARS = 1_000
 MAX_CHARS = 10_000_000
@@ -40,13 +41,16 @@ class SamlMetadata:
     signing_certificates: tuple[bytes, ...]
     # The earliest ``validUntil`` of the EntityDescriptor and its IDPSSODescriptor, if any.
     valid_until: datetime | None
+    # Where the IdP takes an AuthnRequest by HTTP-Redirect (the portal's SP-initiated sign-in).
+    redirect_sso_location: str | None = None
 
 
 def refuse(detail: str) -> InvalidInput:
     return InvalidInput(UNPARSABLE, detail=detail)
 
 
-def _parser() -> etree.XMLParser:
+def hardened_parser() -> etree.XMLParser:
+    """An lxml parser that resolves no entity, loads no DTD, reaches no network, keeps no comments."""
     # A new parser per call: lxml parsers are not safe to share between threads.
     return etree.XMLParser(
         resolve_entities=False,
@@ -66,7 +70,7 @@ def _root(document: str) -> etree._Element:
     if "<!DOCTYPE" in document or "<!ENTITY" in document:
         raise refuse("The document has a DOCTYPE or an entity declaration; metadata needs neither.")
     try:
-        root = etree.fromstring(document.encode("utf-8"), _parser())
+        root = etree.fromstring(document.encode("utf-8"), hardened_parser())
     except (etree.XMLSyntaxError, ValueError) as error:
         raise refuse(f"The document is not well-formed XML: {error}.") from None
     if root.getroottree().docinfo.doctype:
@@ -133,4 +137,15 @@ def parse_metadata(document: str) -> SamlMetadata:
         )
         if text
     ]
-    return SamlMetadata(entity_id, _signing_certificates(descriptor), min(limits, default=None))
+    return SamlMetadata(
+        entity_id, _signing_certificates(descriptor), min(limits, default=None), _redirect_sso(descriptor)
+    )
+
+
+def _redirect_sso(descriptor: etree._Element) -> str | None:
+    """The first https (or http) SingleSignOnService location with the HTTP-Redirect binding."""
+    for service in descriptor.iterfind("md:SingleSignOnService", _NAMESPACES):
+        location = (service.get("Location") or "").strip()
+        if service.get("Binding") == HTTP_REDIRECT and location.startswith(("https://", "http://")):
+            return location
+    return None

@@ -12,6 +12,7 @@ from credo.errors import LimitExceeded, NoSuchEntity
 from credo.iam.paging import decode_marker, limit_of, page
 from credo.iam.users import credential_owner
 from credo.keyring import Keyring
+from credo.store import changes
 from credo.store.schema import access_keys, users
 
 MAX_KEYS_PER_USER = 2
@@ -61,6 +62,7 @@ def create_access_key(call: Call) -> Result:
         if count >= MAX_KEYS_PER_USER:
             raise LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
         key_id, secret, now = ids.access_key_id(), ids.secret_access_key(), call.services.clock.now()
+        changes.note(conn, changes.key(key_id))
         store_access_key(
             conn,
             call.services.keyring,
@@ -126,6 +128,7 @@ def _find_key(conn: Connection, call: Call) -> RowMapping:
 def update_access_key(call: Call) -> Result:
     with call.services.store.write() as conn:
         row = _find_key(conn, call)
+        changes.note(conn, changes.key(row["id"]))
         active = call.params["Status"] == "Active"
         conn.execute(update(access_keys).where(access_keys.c.id == row["id"]).values(active=active))
     return {}
@@ -134,6 +137,7 @@ def update_access_key(call: Call) -> Result:
 def delete_access_key(call: Call) -> Result:
     with call.services.store.write() as conn:
         row = _find_key(conn, call)
+        changes.note(conn, changes.key(row["id"]))
         conn.execute(delete(access_keys).where(access_keys.c.id == row["id"]))
     return {}
 

@@ -17,6 +17,7 @@ from credo.iam.paging import decode_marker, limit_of, page
 from credo.iam.policies import check_arn, not_found, resolve
 from credo.iam.policy_holders import GROUP, MAX_ATTACHED_POLICIES, ROLE, USER, Holder
 from credo.iam.protected_roles import require_modifiable
+from credo.store import changes
 from credo.store.schema import groups, policy_attachments, roles, users
 
 _SERVICE_ROLE_TARGET = {"user": "User", "group": "Group", "role": "Customer Role"}
@@ -28,6 +29,7 @@ def _attach(holder: Holder) -> Handler:
         policy_arn: str = call.params["PolicyArn"]
         with call.services.store.write() as conn:
             entity = holder.find(conn, account_id, call.params[holder.name_param])
+            changes.note(conn, changes.identity(holder.kind, entity["id"]))
             if holder is ROLE:
                 require_modifiable(conn, entity)
             policy = resolve(conn, account_id, policy_arn)
@@ -68,6 +70,7 @@ def _detach(holder: Holder) -> Handler:
         check_arn(policy_arn)
         with call.services.store.write() as conn:
             entity = holder.find(conn, call.principal.account_id, call.params[holder.name_param])
+            changes.note(conn, changes.identity(holder.kind, entity["id"]))
             if holder is ROLE:
                 require_modifiable(conn, entity)
             removed = conn.execute(

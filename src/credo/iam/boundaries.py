@@ -13,7 +13,8 @@ from sqlalchemy import Connection, Table, select, update
 from credo.call import Call, Operation, Result
 from credo.errors import NoSuchEntity
 from credo.iam import policies as managed_policies
-from credo.iam.protected_roles import linked_service, protected_role_error
+from credo.iam.protected_roles import is_protected, protected_role_error
+from credo.store import changes
 from credo.store.schema import roles, users
 
 
@@ -48,8 +49,9 @@ def _entity_id(conn: Connection, table: Table, kind: str, account_id: str, name:
     ).first()
     if row is None:
         raise NoSuchEntity(f"The {kind} with name {name} cannot be found.")
-    if table is roles and linked_service(conn, str(row.id)) is not None:
-        # A service-linked role's boundary is AWS's to set, like the rest of its permissions.
+    if table is roles and is_protected(conn, str(row.id)):
+        # A service-linked or Identity Center role's boundary is AWS's to set, like the rest of
+        # its permissions.
         raise protected_role_error(str(row.name))
     return str(row.id)
 
@@ -58,6 +60,7 @@ def _set_boundary(call: Call, table: Table, kind: str, name: str, policy_arn: st
     account_id = call.principal.account_id
     with call.services.store.write() as conn:
         entity_id = _entity_id(conn, table, kind, account_id, name)
+        changes.note(conn, changes.identity(kind, entity_id))
         if policy_arn is not None:
             require_attachable(conn, account_id, policy_arn)
         conn.execute(update(table).where(table.c.id == entity_id).values(permissions_boundary_arn=policy_arn))

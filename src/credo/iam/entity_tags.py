@@ -18,6 +18,7 @@ from credo.iam.instance_profiles import find_instance_profile
 from credo.iam.paging import DEFAULT_MAX_ITEMS, decode_marker, decode_position, encode_marker
 from credo.iam.roles import find_role
 from credo.iam.users import find_user
+from credo.store import changes
 from credo.store.schema import tags
 
 
@@ -27,6 +28,10 @@ class TaggedKind:
 
     name_param: str
     find: Callable[[Connection, str, str], RowMapping]
+
+    def topic(self, entity_id: str) -> str:
+        """What tagging this entity changes (aws:PrincipalTag for users and roles)."""
+        return changes.identity(self.name_param.removesuffix("Name").lower(), entity_id)
 
 
 USER = TaggedKind("UserName", find_user)
@@ -40,6 +45,7 @@ def tag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
         entity_tags.validate_new_tags(new_tags)
         with call.services.store.write() as conn:
             row = kind.find(conn, call.principal.account_id, call.params[kind.name_param])
+            changes.note(conn, kind.topic(row["id"]))
             entity_tags.put_tags(conn, row["id"], new_tags)
         return {}
 
@@ -51,6 +57,7 @@ def untag_entity(kind: TaggedKind) -> Callable[[Call], Result]:
         entity_tags.validate_tag_keys(call.params["TagKeys"])
         with call.services.store.write() as conn:
             row = kind.find(conn, call.principal.account_id, call.params[kind.name_param])
+            changes.note(conn, kind.topic(row["id"]))
             entity_tags.remove_tags(conn, row["id"], call.params["TagKeys"])
         return {}
 

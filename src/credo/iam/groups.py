@@ -10,7 +10,8 @@ from credo import arn, ids
 from credo.call import Call, Operation, Result
 from credo.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from credo.iam import users as iam_users
-from credo.iam.paging import decode_marker, limit_of, page
+from credo.iam.paging import decode_marker, limit_of, name_page, page
+from credo.store import changes
 from credo.store.schema import group_members, groups, inline_policies, policy_attachments, users
 
 MAX_GROUPS_PER_USER = 10
@@ -41,6 +42,10 @@ def group_arn(row: RowMapping) -> str:
     return arn.iam_arn(row["account_id"], "group", row["path"], row["name"])
 
 
+# Every column: describe_group reads most of them.
+_COLUMNS = tuple(groups.c.keys())
+
+
 def describe_group(row: RowMapping) -> dict[str, Any]:
     """The ``Group`` shape of the IAM model."""
     return {
@@ -64,6 +69,7 @@ def create_group(call: Call) -> Result:
         if _name_taken(conn, account_id, name):
             raise EntityAlreadyExists(f"Group with name {name} already exists.")
         group_id = ids.entity_id(ids.GROUP)
+        changes.note(conn, changes.group(group_id))
         conn.execute(
             insert(groups).values(
                 id=group_id,
@@ -101,15 +107,8 @@ def get_group(call: Call) -> Result:
 
 def list_groups(call: Call) -> Result:
     params = call.params
-    after = decode_marker(params.get("Marker"))
-    query = select(groups).where(groups.c.account_id == call.principal.account_id)
-    if params.get("PathPrefix"):
-        query = query.where(groups.c.path.startswith(params["PathPrefix"], autoescape=True))
-    if after is not None:
-        query = query.where(groups.c.name_lower > after)
-    query = query.order_by(groups.c.name_lower).limit(limit_of(params.get("MaxItems")))
     with call.services.store.read() as conn:
-        rows = conn.execute(query).mappings().all()
+        rows = name_page(conn, groups, _COLUMNS, call.principal.account_id, params).mappings().all()
     result = page(rows, params.get("MaxItems"), lambda row: row["name_lower"], "Groups")
     result["Groups"] = [describe_group(row) for row in result["Groups"]]
     return result
@@ -139,22 +138,24 @@ def update_group(call: Call) -> Result:
     account_id = call.principal.account_id
     with call.services.store.write() as conn:
         row = find_group(conn, account_id, params["GroupName"])
-        changes: dict[str, Any] = {}
+        changes.note(conn, changes.group(row["id"]))
+        new_values: dict[str, Any] = {}
         new_name = params.get("NewGroupName")
         if new_name is not None and new_name != row["name"]:
             if new_name.lower() != row["name_lower"] and _name_taken(conn, account_id, new_name):
                 raise EntityAlreadyExists(f"Group with name {new_name} already exists.")
-            changes.update(name=new_name, name_lower=new_name.lower())
+            new_values.update(name=new_name, name_lower=new_name.lower())
         if params.get("NewPath") is not None:
-            changes["path"] = params["NewPath"]
-        if changes:
-            conn.execute(update(groups).where(groups.c.id == row["id"]).values(**changes))
+            new_values["path"] = params["NewPath"]
+        if new_values:
+            conn.execute(update(groups).where(groups.c.id == row["id"]).values(**new_values))
     return {}
 
 
 def delete_group(call: Call) -> Result:
     with call.services.store.write() as conn:
         row = find_group(conn, call.principal.account_id, call.params["GroupName"])
+        changes.note(conn, changes.group(row["id"]))
         for column, message in DEPENDENTS:
             if conn.execute(select(exists().where(column == row["id"]))).scalar():
                 raise DeleteConflict(message)
@@ -175,6 +176,7 @@ def add_user_to_group(call: Call) -> Result:
     with call.services.store.write() as conn:
         group = find_group(conn, account_id, call.params["GroupName"])
         user = iam_users.find_user(conn, account_id, call.params["UserName"])
+        changes.note(conn, changes.user(user["id"]))
         if _is_member(conn, group["id"], user["id"]):
             return {}
         count = conn.execute(
@@ -192,6 +194,7 @@ def remove_user_from_group(call: Call) -> Result:
     with call.services.store.write() as conn:
         group = find_group(conn, account_id, call.params["GroupName"])
         user = iam_users.find_user(conn, account_id, user_name)
+        changes.note(conn, changes.user(user["id"]))
         removed = conn.execute(
             delete(group_members).where(
                 group_members.c.group_id == group["id"], group_members.c.user_id == user["id"]

@@ -15,6 +15,7 @@ from credo.iam.policies import encode_document, policy_size
 from credo.iam.policy_holders import GROUP, ROLE, USER, Holder
 from credo.iam.protected_roles import require_modifiable
 from credo.policy import parse_policy
+from credo.store import changes
 from credo.store.schema import inline_policies
 
 
@@ -41,6 +42,7 @@ def _put(holder: Holder) -> Handler:
         account_id = call.principal.account_id
         with call.services.store.write() as conn:
             entity = holder.find(conn, account_id, params[holder.name_param])
+            changes.note(conn, changes.identity(holder.kind, entity["id"]))
             if holder is ROLE:
                 require_modifiable(conn, entity)
             others = conn.execute(
@@ -114,6 +116,7 @@ def _delete(holder: Holder) -> Handler:
     def delete_policy(call: Call) -> Result:
         with call.services.store.write() as conn:
             entity = holder.find(conn, call.principal.account_id, call.params[holder.name_param])
+            changes.note(conn, changes.identity(holder.kind, entity["id"]))
             if holder is ROLE:
                 require_modifiable(conn, entity)
             row = _find_policy(conn, holder, entity["id"], call.params["PolicyName"])

@@ -9,8 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Result, Select, Table, bindparam, select
 
 from credo.errors import InvalidInput
 
@@ -64,3 +67,37 @@ def page(rows: Sequence[T], max_items: int | None, sort_key: Callable[[T], str],
 def limit_of(max_items: int | None) -> int:
     """How many rows to fetch: one more than shown, to know whether the list is truncated."""
     return (max_items or DEFAULT_MAX_ITEMS) + 1
+
+
+def name_page(
+    conn: Connection, table: Table, columns: tuple[str, ...], account_id: str, params: Mapping[str, Any]
+) -> Result[*tuple[Any, ...]]:
+    """``columns`` of one page of an account's ``table`` (users, roles, groups…) in name order, as
+    ``PathPrefix``, ``Marker`` and ``MaxItems`` ask, with one row more when there are more."""
+    after = decode_marker(params.get("Marker"))
+    prefix = params.get("PathPrefix")
+    values: dict[str, Any] = {"account_id": account_id, "limit": limit_of(params.get("MaxItems"))}
+    if prefix:
+        values["path_like"] = _LIKE_SPECIAL.sub(r"/\g<0>", prefix) + "%"
+    if after is not None:
+        values["after"] = after
+    statement = _name_page_statement(table, columns, bool(prefix), after is not None)
+    return conn.execute(statement, values)
+
+
+# What ``startswith(…, autoescape=True)`` escapes, with "/" as the escape character.
+_LIKE_SPECIAL = re.compile(r"[/%_]")
+
+
+@cache
+def _name_page_statement(
+    table: Table, columns: tuple[str, ...], by_path: bool, after: bool
+) -> Select[*tuple[Any, ...]]:
+    """Built once per table, columns and filters: building and hashing a statement on every
+    request cost about as much as running it."""
+    query = select(*(table.c[name] for name in columns)).where(table.c.account_id == bindparam("account_id"))
+    if by_path:
+        query = query.where(table.c.path.like(bindparam("path_like"), escape="/"))
+    if after:
+        query = query.where(table.c.name_lower > bindparam("after"))
+    return query.order_by(table.c.name_lower).limit(bindparam("limit"))

@@ -29,6 +29,7 @@ from credo.iam import policy_catalog
 from credo.iam import tags as entity_tags
 from credo.iam.paging import decode_marker, decode_position, page
 from credo.policy import parse_policy
+from credo.store import changes
 from credo.store.schema import managed_policies, policy_attachments, policy_versions, roles, users
 
 MAX_MANAGED_POLICY_SIZE = 6144
@@ -293,6 +294,7 @@ def create_policy(call: Call) -> Result:
                 f"A policy called {name} already exists. Duplicate names are not allowed."
             )
         policy_id = ids.entity_id(ids.POLICY)
+        changes.note(conn, changes.policy(arn.iam_arn(account_id, "policy", params.get("Path", "/"), name)))
         conn.execute(
             insert(managed_policies).values(
                 id=policy_id,
@@ -338,6 +340,7 @@ def delete_policy(call: Call) -> Result:
     account_id = call.principal.account_id
     with call.services.store.write() as conn:
         row = find_local_for_change(conn, call, policy_arn)
+        changes.note(conn, changes.policy(policy_arn))
         if attachment_counts(conn, account_id, policy_arn) or boundary_counts(conn, account_id, policy_arn):
             raise DeleteConflict("Cannot delete a policy attached to entities.")
         versions = conn.execute(
@@ -406,6 +409,7 @@ def list_policies(call: Call) -> Result:
 def tag_policy(call: Call) -> Result:
     with call.services.store.write() as conn:
         row = find_local_for_change(conn, call, call.params["PolicyArn"])
+        changes.note(conn, changes.policy(call.params["PolicyArn"]))
         entity_tags.put_tags(conn, row["id"], call.params["Tags"])
     return {}
 
@@ -414,6 +418,7 @@ def untag_policy(call: Call) -> Result:
     entity_tags.validate_tag_keys(call.params["TagKeys"])
     with call.services.store.write() as conn:
         row = find_local_for_change(conn, call, call.params["PolicyArn"])
+        changes.note(conn, changes.policy(call.params["PolicyArn"]))
         entity_tags.remove_tags(conn, row["id"], call.params["TagKeys"])
     return {}
 

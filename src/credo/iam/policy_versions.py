@@ -23,6 +23,7 @@ from credo.iam.policies import (
     validate_managed_document,
     version_id,
 )
+from credo.store import changes
 from credo.store.schema import managed_policies, policy_versions
 
 MAX_VERSIONS = 5
@@ -82,6 +83,7 @@ def create_policy_version(call: Call) -> Result:
     document: str = params["PolicyDocument"]
     with call.services.store.write() as conn:
         policy = find_local_for_change(conn, call, policy_arn)
+        changes.note(conn, changes.policy(policy_arn))
         validate_managed_document(document)
         count = conn.execute(
             select(func.count())
@@ -99,10 +101,12 @@ def create_policy_version(call: Call) -> Result:
                 policy_id=policy["id"], number=number, document=document, created_at=now
             )
         )
-        changes: dict[str, Any] = {"next_version": number + 1, "updated_at": now}
+        new_values: dict[str, Any] = {"next_version": number + 1, "updated_at": now}
         if params.get("SetAsDefault"):
-            changes["default_version"] = number
-        conn.execute(update(managed_policies).where(managed_policies.c.id == policy["id"]).values(**changes))
+            new_values["default_version"] = number
+        conn.execute(
+            update(managed_policies).where(managed_policies.c.id == policy["id"]).values(**new_values)
+        )
     version = {
         "VersionId": version_id(number),
         "IsDefaultVersion": bool(params.get("SetAsDefault")),
@@ -153,6 +157,7 @@ def delete_policy_version(call: Call) -> Result:
     policy_arn: str = call.params["PolicyArn"]
     with call.services.store.write() as conn:
         policy = find_local_for_change(conn, call, policy_arn)
+        changes.note(conn, changes.policy(policy_arn))
         row = _find_version(conn, policy, policy_arn, call.params["VersionId"])
         if row["number"] == policy["default_version"]:
             raise DeleteConflict("Cannot delete the default version of a policy.")
@@ -168,6 +173,7 @@ def set_default_policy_version(call: Call) -> Result:
     policy_arn: str = call.params["PolicyArn"]
     with call.services.store.write() as conn:
         policy = find_local_for_change(conn, call, policy_arn)
+        changes.note(conn, changes.policy(policy_arn))
         row = _find_version(conn, policy, policy_arn, call.params["VersionId"])
         conn.execute(
             update(managed_policies)

@@ -14,9 +14,10 @@ from credo.call import Call, Operation, Result
 from credo.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from credo.iam import tags as entity_tags
 from credo.iam.boundaries import describe_boundary, require_attachable
-from credo.iam.paging import decode_marker, limit_of, page
+from credo.iam.paging import name_page, page
 from credo.iam.protected_roles import require_modifiable
 from credo.policy import parse_policy
+from credo.store import changes as store_changes
 from credo.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
 DEFAULT_MAX_SESSION_DURATION = 3600
@@ -57,6 +58,10 @@ def role_trust_policy(conn: Connection, account_id: str, role_name: str) -> str:
 
 def role_arn(row: RowMapping) -> str:
     return arn.iam_arn(row["account_id"], "role", row["path"], row["name"])
+
+
+# Every column: describe_role reads most of them.
+_COLUMNS = tuple(roles.c.keys())
 
 
 def describe_role(
@@ -137,6 +142,7 @@ def create_role(call: Call) -> Result:
             max_session_duration=params.get("MaxSessionDuration", DEFAULT_MAX_SESSION_DURATION),
             permissions_boundary_arn=boundary,
         )
+        store_changes.note(conn, store_changes.role(role_id))
         entity_tags.put_tags(conn, role_id, new_tags)
         role = _read_role(conn, role_id)
     # CreateRole answers without the last-use record, which cannot exist yet.
@@ -183,26 +189,20 @@ def get_role(call: Call) -> Result:
 
 def list_roles(call: Call) -> Result:
     params = call.params
-    after = decode_marker(params.get("Marker"))
-    query = select(roles).where(roles.c.account_id == call.principal.account_id)
-    if params.get("PathPrefix"):
-        query = query.where(roles.c.path.startswith(params["PathPrefix"], autoescape=True))
-    if after is not None:
-        query = query.where(roles.c.name_lower > after)
-    query = query.order_by(roles.c.name_lower).limit(limit_of(params.get("MaxItems")))
     with call.services.store.read() as conn:
-        rows = conn.execute(query).mappings().all()
+        rows = name_page(conn, roles, _COLUMNS, call.principal.account_id, params).mappings().all()
     result = page(rows, params.get("MaxItems"), lambda row: row["name_lower"], "Roles")
     result["Roles"] = [describe_role(row, full=False) for row in result["Roles"]]
     return result
 
 
-def _update_role(call: Call, changes: dict[str, Any], *, protected: bool = True) -> dict[str, Any]:
-    """Apply ``changes``; ``protected``: refuse them for a service-linked role, as AWS does."""
+def _update_role(call: Call, changes: dict[str, Any], *, description_only: bool = False) -> dict[str, Any]:
+    """Apply ``changes``, refused for a role a service owns, as AWS refuses them (a service-linked
+    role's description alone may change: ``description_only``)."""
     with call.services.store.write() as conn:
         row = find_role(conn, call.principal.account_id, call.params["RoleName"])
-        if protected:
-            require_modifiable(conn, row)
+        store_changes.note(conn, store_changes.role(row["id"]))
+        require_modifiable(conn, row, description_only=description_only)
         if changes:
             conn.execute(update(roles).where(roles.c.id == row["id"]).values(**changes))
         return _read_role(conn, row["id"])
@@ -216,13 +216,13 @@ def update_role(call: Call) -> Result:
     if params.get("MaxSessionDuration") is not None:
         changes["max_session_duration"] = params["MaxSessionDuration"]
     # A service-linked role's description is the one thing the account may edit.
-    _update_role(call, changes, protected="max_session_duration" in changes)
+    _update_role(call, changes, description_only="max_session_duration" not in changes)
     return {}
 
 
 def update_role_description(call: Call) -> Result:
     changes = {"description": call.params["Description"] or None}
-    return {"Role": _update_role(call, changes, protected=False)}
+    return {"Role": _update_role(call, changes, description_only=True)}
 
 
 def update_assume_role_policy(call: Call) -> Result:
@@ -232,9 +232,19 @@ def update_assume_role_policy(call: Call) -> Result:
     return {}
 
 
+def drop_role(conn: Connection, role_id: str) -> None:
+    """Delete a role with its policies and tags: how the services that own a role (service-linked
+    roles, Identity Center's provisioned roles) remove it, where DeleteRole would refuse."""
+    conn.execute(delete(inline_policies).where(inline_policies.c.entity_id == role_id))
+    conn.execute(delete(policy_attachments).where(policy_attachments.c.entity_id == role_id))
+    entity_tags.drop_all_tags(conn, role_id)
+    conn.execute(delete(roles).where(roles.c.id == role_id))
+
+
 def delete_role(call: Call) -> Result:
     with call.services.store.write() as conn:
         row = find_role(conn, call.principal.account_id, call.params["RoleName"])
+        store_changes.note(conn, store_changes.role(row["id"]))
         require_modifiable(conn, row)
         for column, message in DEPENDENTS:
             if conn.execute(select(exists().where(column == row["id"]))).scalar():

@@ -21,6 +21,7 @@ from credo.call import Call, Operation, Result
 from credo.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
 from credo.federation.saml_metadata import SamlMetadata, parse_metadata, refuse
 from credo.iam import entity_tags, tags
+from credo.keyring import Keyring, Sealed
 from credo.store.schema import saml_provider_keys as keys
 from credo.store.schema import saml_providers as providers
 
@@ -82,6 +83,15 @@ def find_saml_provider(conn: Connection, account_id: str, provider_arn: str) -> 
     if row is None:
         raise NoSuchEntity(f"Manifest not found for arn {provider_arn}")
     return row
+
+
+def private_keys(conn: Connection, keyring: Keyring, provider_id: str) -> tuple[bytes, ...]:
+    """The provider's private keys (PEM), unsealed, newest first: what decrypts its assertions."""
+    query = select(keys).where(keys.c.provider_id == provider_id).order_by(keys.c.created_at.desc())
+    return tuple(
+        keyring.open(Sealed(row["key_key_id"], row["key_sealed"]), context=row["id"].encode())
+        for row in conn.execute(query).mappings()
+    )
 
 
 def _add_key(conn: Connection, call: Call, provider_id: str, pem: bytes, now: datetime) -> None:

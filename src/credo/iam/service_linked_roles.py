@@ -18,18 +18,16 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select
+from sqlalchemy import Connection, RowMapping, insert, select
 
 from credo import arn
 from credo.call import Call, Operation, Result
 from credo.errors import InvalidInput, NoSuchEntity
 from credo.iam import policy_catalog
 from credo.iam import service_linked_role_catalog as catalog
-from credo.iam import tags as entity_tags
 from credo.iam.protected_roles import linked_service
-from credo.iam.roles import DEFAULT_MAX_SESSION_DURATION, describe_role, find_role, insert_role
+from credo.iam.roles import DEFAULT_MAX_SESSION_DURATION, describe_role, drop_role, find_role, insert_role
 from credo.store.schema import (
-    inline_policies,
     instance_profile_roles,
     instance_profiles,
     policy_attachments,
@@ -125,14 +123,6 @@ def _profiles_using(conn: Connection, role: RowMapping) -> list[str]:
     return [arn.iam_arn(role["account_id"], "instance-profile", path, name) for path, name in rows]
 
 
-def _drop_role(conn: Connection, role_id: str) -> None:
-    """Delete the role with everything AWS deletes along with a service-linked role."""
-    conn.execute(delete(inline_policies).where(inline_policies.c.entity_id == role_id))
-    conn.execute(delete(policy_attachments).where(policy_attachments.c.entity_id == role_id))
-    entity_tags.drop_all_tags(conn, role_id)
-    conn.execute(delete(roles).where(roles.c.id == role_id))
-
-
 def delete_service_linked_role(call: Call) -> Result:
     name: str = call.params["RoleName"]
     with call.services.store.write() as conn:
@@ -149,7 +139,7 @@ def delete_service_linked_role(call: Call) -> Result:
                 "RoleUsageList": [{"Region": call.region, "Resources": in_use}],
             }
         else:
-            _drop_role(conn, role["id"])
+            drop_role(conn, role["id"])
         conn.execute(
             insert(service_linked_role_deletions).values(
                 id=task_id,

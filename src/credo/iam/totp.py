@@ -14,6 +14,8 @@
   locking the user's and the device's rows (``FOR UPDATE`` on PostgreSQL; SQLite writers take
   turns anyway), so concurrent guesses cannot all pass the count before any is recorded.
   Callers raise their refusal only after that transaction has committed.
+- The same checks serve IAM users' devices and identity store users' portal devices: each
+  kind names its device, failure and user tables (``Tables``).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ import enum
 import hmac
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyotp
-from sqlalchemy import Connection, RowMapping, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, Table, delete, func, insert, or_, select, update
 
 from credo.keyring import Keyring, Sealed
-from credo.store.schema import mfa_devices, mfa_failures, users
+from credo.store.schema import mfa_devices, mfa_failures, sso_mfa_devices, sso_mfa_failures, sso_users, users
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -41,6 +44,19 @@ DEVICE_FAILURE_LIMIT = 5
 USER_FAILURE_LIMIT = 10
 FAILURE_WINDOW = timedelta(minutes=5)
 SEED_BYTES = 40
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Where one kind of device keeps its rows (``id``, ``last_step``, ``drift``), wrong codes and users."""
+
+    devices: Table
+    failures: Table
+    users: Table
+
+
+IAM = Tables(mfa_devices, mfa_failures, users)
+PORTAL = Tables(sso_mfa_devices, sso_mfa_failures, sso_users)
 
 
 class Verdict(enum.Enum):
@@ -80,8 +96,11 @@ def _matching_step(seed: str, code: str, steps: Iterable[int]) -> int | None:
     return found
 
 
-def is_locked(conn: Connection, device_id: str, user_id: str | None, now: datetime) -> bool:
+def is_locked(
+    conn: Connection, device_id: str, user_id: str | None, now: datetime, tables: Tables = IAM
+) -> bool:
     """Whether recent wrong codes for the device or the user reached their limit."""
+    mfa_failures = tables.failures
     since = now - FAILURE_WINDOW
     recent = select(func.count()).select_from(mfa_failures).where(mfa_failures.c.failed_at > since)
     if conn.execute(recent.where(mfa_failures.c.device_id == device_id)).scalar_one() >= DEVICE_FAILURE_LIMIT:
@@ -93,22 +112,27 @@ def is_locked(conn: Connection, device_id: str, user_id: str | None, now: dateti
     )
 
 
-def _record_failure(conn: Connection, device_id: str, user_id: str | None, now: datetime) -> None:
+def _record_failure(
+    conn: Connection, device_id: str, user_id: str | None, now: datetime, tables: Tables
+) -> None:
     """Count a wrong code in the checking transaction (committed: the caller raises afterwards)."""
+    mfa_failures = tables.failures
     # Failures older than the window can never matter again.
     conn.execute(delete(mfa_failures).where(mfa_failures.c.failed_at <= now - FAILURE_WINDOW))
     conn.execute(insert(mfa_failures).values(device_id=device_id, user_id=user_id, failed_at=now))
 
 
-def _lock(conn: Connection, device_id: str, user_id: str | None) -> None:
+def _lock(conn: Connection, device_id: str, user_id: str | None, tables: Tables) -> None:
     """Hold the user's and the device's rows (in that order, everywhere) until the check commits."""
+    users, mfa_devices = tables.users, tables.devices
     if user_id is not None:
         conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
     conn.execute(select(mfa_devices.c.id).where(mfa_devices.c.id == device_id).with_for_update())
 
 
-def _claim(conn: Connection, device_id: str, step: int, drift: int) -> bool:
+def _claim(conn: Connection, device_id: str, step: int, drift: int, tables: Tables) -> bool:
     """Mark ``step`` used; false when it (or a later one) was used already, here or elsewhere."""
+    mfa_devices = tables.devices
     claimed = conn.execute(
         update(mfa_devices)
         .where(
@@ -120,27 +144,34 @@ def _claim(conn: Connection, device_id: str, step: int, drift: int) -> bool:
     return bool(claimed == 1)
 
 
-def _clear_failures(conn: Connection, device_id: str, user_id: str | None) -> None:
+def _clear_failures(conn: Connection, device_id: str, user_id: str | None, tables: Tables) -> None:
+    mfa_failures = tables.failures
     conn.execute(delete(mfa_failures).where(mfa_failures.c.device_id == device_id))
     if user_id is not None:
         conn.execute(delete(mfa_failures).where(mfa_failures.c.user_id == user_id))
 
 
 def check_code(
-    conn: Connection, keyring: Keyring, device: RowMapping, user_id: str | None, code: str, now: float
+    conn: Connection,
+    keyring: Keyring,
+    device: RowMapping,
+    user_id: str | None,
+    code: str,
+    now: float,
+    tables: Tables = IAM,
 ) -> Verdict:
     """Accept one code (and consume it) or say why not; a wrong code is recorded here."""
     moment = moment_of(now)
-    _lock(conn, device["id"], user_id)
-    if is_locked(conn, device["id"], user_id, moment):
+    _lock(conn, device["id"], user_id, tables)
+    if is_locked(conn, device["id"], user_id, moment, tables):
         return Verdict.LOCKED
     expected = time_step(now) + device["drift"]
     seed = open_seed(keyring, device)
     step = _matching_step(seed, code, range(expected - DRIFT_STEPS, expected + DRIFT_STEPS + 1))
-    if step is None or not _claim(conn, device["id"], step, step - time_step(now)):
-        _record_failure(conn, device["id"], user_id, moment)
+    if step is None or not _claim(conn, device["id"], step, step - time_step(now), tables):
+        _record_failure(conn, device["id"], user_id, moment, tables)
         return Verdict.INVALID
-    _clear_failures(conn, device["id"], user_id)
+    _clear_failures(conn, device["id"], user_id, tables)
     return Verdict.ACCEPTED
 
 
@@ -153,6 +184,7 @@ def check_consecutive_codes(
     now: float,
     *,
     resync: bool,
+    tables: Tables = IAM,
 ) -> Verdict:
     """Accept two codes of consecutive steps (EnableMFADevice, ResyncMFADevice) and re-anchor drift.
 
@@ -160,8 +192,8 @@ def check_consecutive_codes(
     ``RESYNC_STEPS`` either way, since a device that needs it is off by more.
     """
     moment = moment_of(now)
-    _lock(conn, device["id"], user_id)
-    if is_locked(conn, device["id"], user_id, moment):
+    _lock(conn, device["id"], user_id, tables)
+    if is_locked(conn, device["id"], user_id, moment, tables):
         return Verdict.LOCKED
     current = time_step(now)
     reach = RESYNC_STEPS if resync else DRIFT_STEPS
@@ -173,10 +205,10 @@ def check_consecutive_codes(
         if first_ok and second_ok:
             second = step
     # Even a resync pair must be newer than every code used before, or it would be a replay.
-    if second is None or not _claim(conn, device["id"], second, second - current):
-        _record_failure(conn, device["id"], user_id, moment)
+    if second is None or not _claim(conn, device["id"], second, second - current, tables):
+        _record_failure(conn, device["id"], user_id, moment, tables)
         return Verdict.INVALID
-    _clear_failures(conn, device["id"], user_id)
+    _clear_failures(conn, device["id"], user_id, tables)
     return Verdict.ACCEPTED
 
 

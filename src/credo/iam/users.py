@@ -11,7 +11,8 @@ from credo.call import Call, Operation, Result
 from credo.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity, ValidationError
 from credo.iam import tags as entity_tags
 from credo.iam.boundaries import require_attachable
-from credo.iam.paging import decode_marker, limit_of, page
+from credo.iam.paging import name_page, page
+from credo.store import changes
 from credo.store.schema import (
     access_keys,
     accounts,
@@ -63,6 +64,15 @@ def user_arn(row: RowMapping) -> str:
     return arn.iam_arn(row["account_id"], "user", row["path"], row["name"])
 
 
+def user_arn_prefix(account_id: str) -> str:
+    """What every user ARN of the account starts with, before its path and name."""
+    return arn.iam_arn(account_id, "user", "", "")
+
+
+# What ListUsers reads of each user, in the order list_users unpacks them.
+_LISTED_COLUMNS = ("id", "name", "name_lower", "path", "created_at", "password_last_used")
+
+
 def describe_user(
     row: RowMapping, tag_list: list[dict[str, str]] | None = None, *, full: bool = True
 ) -> dict[str, Any]:
@@ -104,6 +114,7 @@ def create_user(call: Call) -> Result:
         if _name_taken(conn, account_id, name):
             raise EntityAlreadyExists(f"User with name {name} already exists.")
         user_id = ids.entity_id(ids.USER)
+        changes.note(conn, changes.user(user_id))
         conn.execute(
             insert(users).values(
                 id=user_id,
@@ -136,17 +147,26 @@ def get_user(call: Call) -> Result:
 
 def list_users(call: Call) -> Result:
     params = call.params
-    after = decode_marker(params.get("Marker"))
-    query = select(users).where(users.c.account_id == call.principal.account_id)
-    if params.get("PathPrefix"):
-        query = query.where(users.c.path.startswith(params["PathPrefix"], autoescape=True))
-    if after is not None:
-        query = query.where(users.c.name_lower > after)
-    query = query.order_by(users.c.name_lower).limit(limit_of(params.get("MaxItems")))
+    account_id = call.principal.account_id
     with call.services.store.read() as conn:
-        rows = conn.execute(query).mappings().all()
-    result = page(rows, params.get("MaxItems"), lambda row: row["name_lower"], "Users")
-    result["Users"] = [describe_user(row, full=False) for row in result["Users"]]
+        rows = name_page(conn, users, _LISTED_COLUMNS, account_id, params).all()
+    result = page(rows, params.get("MaxItems"), lambda row: row[2], "Users")
+    # describe_user(full=False), written out: reading rows as tuples rather than mappings makes
+    # this loop three times faster, and a page has 100 users.
+    arn_prefix = user_arn_prefix(account_id)
+    listed = []
+    for user_id, name, _, path, created_at, password_last_used in result["Users"]:
+        user = {
+            "Path": path,
+            "UserName": name,
+            "UserId": user_id,
+            "Arn": f"{arn_prefix}{path}{name}",
+            "CreateDate": created_at,
+        }
+        if password_last_used is not None:
+            user["PasswordLastUsed"] = password_last_used
+        listed.append(user)
+    result["Users"] = listed
     return result
 
 
@@ -155,22 +175,24 @@ def update_user(call: Call) -> Result:
     account_id = call.principal.account_id
     with call.services.store.write() as conn:
         row = find_user(conn, account_id, params["UserName"])
-        changes: dict[str, Any] = {}
+        changes.note(conn, changes.user(row["id"]))
+        new_values: dict[str, Any] = {}
         new_name = params.get("NewUserName")
         if new_name is not None and new_name != row["name"]:
             if new_name.lower() != row["name_lower"] and _name_taken(conn, account_id, new_name):
                 raise EntityAlreadyExists(f"User with name {new_name} already exists.")
-            changes.update(name=new_name, name_lower=new_name.lower())
+            new_values.update(name=new_name, name_lower=new_name.lower())
         if params.get("NewPath") is not None:
-            changes["path"] = params["NewPath"]
-        if changes:
-            conn.execute(update(users).where(users.c.id == row["id"]).values(**changes))
+            new_values["path"] = params["NewPath"]
+        if new_values:
+            conn.execute(update(users).where(users.c.id == row["id"]).values(**new_values))
     return {}
 
 
 def delete_user(call: Call) -> Result:
     with call.services.store.write() as conn:
         row = find_user(conn, call.principal.account_id, call.params["UserName"])
+        changes.note(conn, changes.user(row["id"]))
         for column, message in DEPENDENTS:
             if conn.execute(select(exists().where(column == row["id"]))).scalar():
                 raise DeleteConflict(message)

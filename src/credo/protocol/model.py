@@ -12,11 +12,11 @@ from botocore.model import OperationModel, ServiceModel
 
 @dataclass(frozen=True)
 class Service:
-    """One Query-protocol service as credo serves it."""
+    """One service as credo serves it: Query (IAM, STS) or JSON 1.1 (sso-admin, identitystore)."""
 
-    name: str  # SigV4 scope name: "iam", "sts"
+    name: str  # botocore's model name: "iam", "sts", "sso-admin", "identitystore"
     api_version: str
-    xml_namespace: str
+    xml_namespace: str  # "" for the JSON services
     model: ServiceModel
 
 
@@ -31,7 +31,7 @@ def service(name: str) -> Service:
     """Load (once) the model botocore ships for ``name``."""
     raw: dict[str, Any] = Loader().load_service_model(name, "service-2")
     model = ServiceModel(raw, service_name=name)
-    return Service(name, model.api_version, NAMESPACES[name], model)
+    return Service(name, model.api_version, NAMESPACES.get(name, ""), model)
 
 
 @cache

@@ -22,6 +22,7 @@ from typing import Any
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from credo.errors import ValidationError
+from credo.protocol.constraints import Problems, camel, check_length, check_range, check_string
 
 _MAX_LIST = 1000
 # More parameters than any IAM or STS request needs (the largest, Simulate*Policy with long
@@ -32,50 +33,6 @@ _MAX_DEPTH = 8
 # An index is 1-6 ASCII digits (lists hold at most 1,000 members; maps far fewer).
 _INDEX = re.compile(r"[0-9]{1,6}\Z")
 _INTEGER = re.compile(r"[+-]?[0-9]+\Z")
-# Characters XML 1.0 cannot carry, and the pattern that keeps them out, as messages show it.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_XML_TEXT = "[\\u0009\\u000A\\u000D\\u0020-\\uD7FF\\uE000-\\uFFFD]*"
-
-
-def _camel(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
-@cache
-def _pattern(text: str) -> re.Pattern[str] | None:
-    # Java-style patterns in the models: \u escapes and \p{…} classes are rare; keep the
-    # ones Python understands. An uncompilable one (tags' \p{L}…) is ``None``: the value is
-    # then checked as a member without a pattern, and by its domain module (credo.iam.tags).
-    try:
-        return re.compile(text, re.DOTALL)
-    except re.error:
-        return None
-
-
-class _Problems:
-    """The validation problems found so far; ``redacted()`` records into the same list without
-    quoting values (for ``sensitive`` shapes: passwords, private keys — AWS leaves them out too)."""
-
-    def __init__(self, items: list[str] | None = None, *, redact: bool = False) -> None:
-        self.items: list[str] = [] if items is None else items
-        self.redact = redact
-
-    def redacted(self) -> _Problems:
-        return _Problems(self.items, redact=True)
-
-    def add(self, value: Any, path: str, constraint: str) -> None:
-        if self.redact:
-            self.items.append(f"Value at '{path}' failed to satisfy constraint: {constraint}")
-            return
-        shown = "null" if value is None else f"'{value}'"
-        self.items.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
-
-    def raise_if_any(self) -> None:
-        if not self.items:
-            return
-        count = len(self.items)
-        noun = "error" if count == 1 else "errors"
-        raise ValidationError(f"{count} validation {noun} detected: " + "; ".join(self.items))
 
 
 class _Names:
@@ -115,7 +72,7 @@ def decode(shape: StructureShape | None, params: Mapping[str, str]) -> dict[str,
         )
     if shape is None or not shape.members:
         return {}
-    problems = _Problems()
+    problems = Problems()
     result = _structure(shape, _Request(params, _Names(params)), "", "", problems)
     problems.raise_if_any()
     return result
@@ -132,16 +89,18 @@ class _Request:
 
 
 def _structure(
-    shape: StructureShape, request: _Request, prefix: str, path: str, problems: _Problems
+    shape: StructureShape, request: _Request, prefix: str, path: str, problems: Problems
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, wire, camel, member in _fields(shape):
-        value = _value(member, request, prefix + wire, f"{path}.{camel}" if path else camel, problems)
+    for name, wire, message_name, member in _fields(shape):
+        value = _value(
+            member, request, prefix + wire, f"{path}.{message_name}" if path else message_name, problems
+        )
         if value is not None:
             out[name] = value
     for name in shape.required_members:
         if name not in out:
-            problems.add(None, f"{path}.{_camel(name)}" if path else _camel(name), "Member must not be null")
+            problems.add(None, f"{path}.{camel(name)}" if path else camel(name), "Member must not be null")
     return out
 
 
@@ -149,12 +108,12 @@ def _structure(
 def _fields(shape: StructureShape) -> tuple[tuple[str, str, str, Shape], ...]:
     """Each member's name, its name on the wire, its name in messages, and its shape (once per shape)."""
     return tuple(
-        (name, member.serialization.get("name", name), _camel(name), member)
+        (name, member.serialization.get("name", name), camel(name), member)
         for name, member in shape.members.items()
     )
 
 
-def _value(shape: Shape, request: _Request, key: str, path: str, problems: _Problems) -> Any:
+def _value(shape: Shape, request: _Request, key: str, path: str, problems: Problems) -> Any:
     if isinstance(shape, StructureShape):
         if not request.names.children(key):
             return None
@@ -169,7 +128,7 @@ def _value(shape: Shape, request: _Request, key: str, path: str, problems: _Prob
     return _scalar(shape, raw, path, problems)
 
 
-def _indexes(request: _Request, base: str, path: str, problems: _Problems) -> list[int]:
+def _indexes(request: _Request, base: str, path: str, problems: Problems) -> list[int]:
     """The member indexes under ``base`` in order; one that is not 1-6 ASCII digits is a problem."""
     indexes: list[int] = []
     for head in request.names.children(base):
@@ -183,7 +142,7 @@ def _indexes(request: _Request, base: str, path: str, problems: _Problems) -> li
     return indexes
 
 
-def _list(shape: ListShape, request: _Request, key: str, path: str, problems: _Problems) -> Any:
+def _list(shape: ListShape, request: _Request, key: str, path: str, problems: Problems) -> Any:
     member_name = shape.member.serialization.get("name", "member")
     base = f"{key}.{member_name}"
     indexes = _indexes(request, base, path, problems)
@@ -198,11 +157,11 @@ def _list(shape: ListShape, request: _Request, key: str, path: str, problems: _P
         item = _value(shape.member, request, f"{base}.{index}", f"{path}.{index}.member", problems)
         if item is not None:
             items.append(item)
-    _check_length(shape, items, len(items), path, problems)
+    check_length(shape, items, len(items), path, problems)
     return items
 
 
-def _map(shape: MapShape, request: _Request, key: str, path: str, problems: _Problems) -> Any:
+def _map(shape: MapShape, request: _Request, key: str, path: str, problems: Problems) -> Any:
     base = f"{key}.entry"
     indexes = _indexes(request, base, path, problems)
     if not indexes:
@@ -219,12 +178,12 @@ def _map(shape: MapShape, request: _Request, key: str, path: str, problems: _Pro
     return out
 
 
-def _scalar(shape: Shape, raw: str, path: str, problems: _Problems) -> Any:
+def _scalar(shape: Shape, raw: str, path: str, problems: Problems) -> Any:
     if shape.metadata.get("sensitive"):
         problems = problems.redacted()
     kind = shape.type_name
     if kind == "string":
-        _check_string(shape, raw, path, problems)
+        check_string(shape, raw, path, problems)
         return raw
     if kind in {"integer", "long"}:
         # ASCII digits only: ``int`` also takes " 5", "1_0" and "٣", which AWS refuses.
@@ -235,7 +194,7 @@ def _scalar(shape: Shape, raw: str, path: str, problems: _Problems) -> Any:
         if number is None:
             problems.add(raw, path, "Member must be a number")
             return None
-        _check_range(shape, number, path, problems)
+        check_range(shape, number, path, problems)
         return number
     if kind in {"float", "double"}:
         try:
@@ -260,51 +219,7 @@ def _scalar(shape: Shape, raw: str, path: str, problems: _Problems) -> Any:
     return raw
 
 
-def _check_string(shape: Shape, value: str, path: str, problems: _Problems) -> None:
-    meta = shape.metadata
-    enum = getattr(shape, "enum", None) or meta.get("enum")
-    if enum and value not in enum:
-        problems.add(value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]")
-        return
-    _check_length(shape, value, len(value), path, problems)
-    pattern = meta.get("pattern")
-    compiled = _pattern(pattern) if pattern else None
-    if compiled is not None:
-        if not compiled.fullmatch(value):
-            problems.add(value, path, f"Member must satisfy regular expression pattern: {pattern}")
-    elif not (value.isascii() and value.isprintable()) and _NOT_XML.search(value):
-        # A member the model leaves free (descriptions, context values) still ends up in XML
-        # replies; every pattern Python compiles from the models keeps these characters out.
-        problems.add(value, path, f"Member must satisfy regular expression pattern: {pattern or _XML_TEXT}")
-
-
-def _shown(value: Any) -> str | None:
-    """A value as AWS's validator quotes it: strings as they are, lists of strings as
-    ``[a, b]`` (Java's list text), anything else as null."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return "[" + ", ".join(value) + "]"
-    return None
-
-
-def _check_length(shape: Shape, value: Any, length: int, path: str, problems: _Problems) -> None:
-    meta = shape.metadata
-    if "min" in meta and length < meta["min"]:
-        problems.add(_shown(value), path, f"Member must have length greater than or equal to {meta['min']}")
-    elif "max" in meta and length > meta["max"]:
-        problems.add(_shown(value), path, f"Member must have length less than or equal to {meta['max']}")
-
-
-def _check_range(shape: Shape, value: int, path: str, problems: _Problems) -> None:
-    meta = shape.metadata
-    if "min" in meta and value < meta["min"]:
-        problems.add(value, path, f"Member must have value greater than or equal to {meta['min']}")
-    elif "max" in meta and value > meta["max"]:
-        problems.add(value, path, f"Member must have value less than or equal to {meta['max']}")
-
-
-def _timestamp(raw: str, path: str, problems: _Problems) -> datetime | None:
+def _timestamp(raw: str, path: str, problems: Problems) -> datetime | None:
     try:
         if raw.replace(".", "", 1).isdigit():
             return datetime.fromtimestamp(float(raw), UTC)

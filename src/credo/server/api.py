@@ -1,22 +1,14 @@
 """The Query endpoint: ``POST /`` (or ``GET /?Action=…``) for IAM and STS, routed by SigV4 scope.
 
-A raw ASGI callable rather than a Starlette route: it is the hot path, and every microsecond
-of framework here is paid by every client call.
+Reading the body, the choice of thread and the reply are ``endpoint.SignedEndpoint``'s; this
+module decodes, authenticates, authorizes, dispatches and renders Query calls.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import traceback
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 from urllib.parse import unquote_plus
 
-import anyio.to_thread
-from sqlalchemy.exc import DBAPIError
-
-from credo import ids
+from credo.audit.facts import ApiCall
 from credo.auth.key_usage import KeyUse
 from credo.call import Call, Services
 from credo.errors import (
@@ -31,65 +23,25 @@ from credo.errors import (
 )
 from credo.protocol import model, query, sigv4, xml
 from credo.server import unsigned
-from credo.server.operations import OPERATIONS
+from credo.server.endpoint import CALL_LABELS, MAX_BODY, Receive, Scope, Send, SignedEndpoint
+from credo.server.endpoint import client_ip as client_ip
+from credo.server.endpoint import log_failure as log_failure
+from credo.server.operations import OPERATIONS, run_handler
 
-log = logging.getLogger("credo.api")
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+__all__ = ["QueryEndpoint", "Receive", "Scope", "Send", "client_ip", "log_failure", "parse_form"]
 
 _VERSION_TO_SERVICE = {"2010-05-08": "iam", "2011-06-15": "sts"}
-_MAX_BODY = 1024 * 1024
 _METHODS = frozenset({"GET", "POST"})
 
 
-class QueryEndpoint:
+class QueryEndpoint(SignedEndpoint):
     """Authenticates, decodes, dispatches and renders one Query-protocol request."""
 
     def __init__(self, services: Services) -> None:
-        self.services = services
+        super().__init__(services)
         # Load the models before the first request, not during it.
         for name in OPERATIONS:
             model.service(name)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive)
-        request_id = ids.request_id()
-        # With PostgreSQL the work waits on the network, so it runs in a worker thread; SQLite
-        # answers in microseconds and runs on the loop.
-        if self.services.store.is_sqlite:
-            answer = self.process(scope, body, request_id, on_loop=True)
-            if answer is None:
-                # A blocking operation (password hashing…): done again, whole, off the loop.
-                answer = await self._in_thread(scope, body, request_id)
-            status, payload = answer
-            # Let the requests that arrived together with this one be processed before any
-            # reply is written, so that the replies leave in a burst. Under load that keeps
-            # the request code hot in the CPU's caches, and wakes a client on the same host (a
-            # proxy, a test suite) once per burst rather than once per reply: about a third
-            # less server CPU per GetCallerIdentity (docs/benchmarks.md, "Hot path").
-            await asyncio.sleep(0)
-        else:
-            status, payload = await self._in_thread(scope, body, request_id)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"text/xml"),
-                    (b"content-length", b"%d" % len(payload)),
-                    (b"x-amzn-requestid", request_id.encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
-
-    async def _in_thread(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
-        answer = await anyio.to_thread.run_sync(self.process, scope, body, request_id)
-        assert answer is not None  # only a call made on the loop defers
-        return answer
 
     def process(
         self, scope: Scope, body: bytes | None, request_id: str, on_loop: bool = False
@@ -103,11 +55,13 @@ class QueryEndpoint:
         if body:
             params.update(parse_form(body))
         service_name = _VERSION_TO_SERVICE.get(params.get("Version", ""), "iam")
+        # The audit record of an authenticated call (calls refused before that are not recorded).
+        audited: ApiCall | None = None
         try:
             if scope["method"] not in _METHODS:
                 raise MethodNotAllowed()
             if body is None:
-                raise InvalidInput(f"Request body exceeds the maximum of {_MAX_BODY} bytes.")
+                raise InvalidInput(f"Request body exceeds the maximum of {MAX_BODY} bytes.")
             try:
                 signature = sigv4.read_signature(headers, query_pairs)
             except MissingAuthenticationToken:
@@ -144,6 +98,18 @@ class QueryEndpoint:
                 if version is None:
                     version = model.service(service_name).api_version
                 raise InvalidAction(f"Could not find operation {action} for version {version}")
+            scope[CALL_LABELS] = (service_name, action)
+            source_ip = client_ip(scope, headers, services.settings.trusted_proxy_depth)
+            audited = ApiCall(
+                service_name,
+                action,
+                now,
+                resolved.principal,
+                signature.region,
+                source_ip,
+                headers.get("user-agent", ""),
+                request_id,
+            )
             call = Call(
                 action,
                 query.decode(operation_model.input_shape, params),
@@ -151,23 +117,47 @@ class QueryEndpoint:
                 services,
                 request_id,
                 signature.region,
-                client_ip(scope, headers, services.settings.trusted_proxy_depth),
+                source_ip,
             )
+            audited.params = call.params
             # Service last accessed data counts attempts, allowed or not (batched, no write here).
             services.usage.record_attempt(resolved.principal, service_name, action, signature.region, now)
             services.authorizer.authorize(call, service_name, scope.get("scheme") == "https")
             if on_loop and operation.blocking:
                 return None
-            result = operation.handler(call)
+            # A write the handler commits records this call's event in the same transaction.
+            recording = services.audit.begin(audited)
+            try:
+                result = run_handler(operation.handler, call, service_name)
+            finally:
+                services.audit.end(recording)
             services.usage.record(signature.access_key_id, KeyUse(now, service_name, signature.region))
-            return 200, xml.render_result(operation_model, model.NAMESPACES[service_name], result, request_id)
+            answer = xml.render_result(operation_model, model.NAMESPACES[service_name], result, request_id)
+            audited.result = result
+            services.audit.settle(audited)
+            return 200, answer
         except AwsError as error:
+            self._name_failed_call(scope, service_name, params.get("Action"))
+            if audited is not None:
+                audited.fail(error.code, error.message)
+                self.services.audit.settle(audited)
             return error.status, xml.render_error(error, model.NAMESPACES[service_name], request_id)
         except Exception as error:
+            self._name_failed_call(scope, service_name, params.get("Action"))
             # Never echo internals to the client; log the type and where, not the parameters.
             log_failure(request_id, error)
             failure = ServiceFailure()
+            if audited is not None:
+                audited.fail(failure.code, failure.message)
+                self.services.audit.settle(audited)
             return failure.status, xml.render_error(failure, model.NAMESPACES[service_name], request_id)
+
+    @staticmethod
+    def _name_failed_call(scope: Scope, service_name: str, action: str | None) -> None:
+        """Metrics labels for a refused request: its action only when it is one credo serves."""
+        if CALL_LABELS not in scope:
+            known = action is not None and action in OPERATIONS.get(service_name, {})
+            scope[CALL_LABELS] = (service_name, action if known else "unknown")
 
     def process_unsigned(
         self, scope: Scope, headers: sigv4.Headers, params: dict[str, str], request_id: str, on_loop: bool
@@ -184,37 +174,42 @@ class QueryEndpoint:
             )
         if on_loop and operation.blocking:
             return None
+        scope[CALL_LABELS] = ("sts", action)
+        services = self.services
         call = Call(
             action,
             query.decode(operation_model.input_shape, params),
             unsigned.ANONYMOUS,
-            self.services,
+            services,
             request_id,
             unsigned.REGION,
-            client_ip(scope, headers, self.services.settings.trusted_proxy_depth),
+            client_ip(scope, headers, services.settings.trusted_proxy_depth),
         )
-        result = operation.handler(call)
-        return 200, xml.render_result(operation_model, model.NAMESPACES["sts"], result, request_id)
-
-
-def log_failure(request_id: str, error: Exception) -> None:
-    """Log an unexpected failure with its traceback; a database error without its text.
-
-    SQLAlchemy already hides statement parameters, but the database's own message can quote a
-    row (PostgreSQL: ``Failing row contains (…)``), and rows hold sealed secrets and hashes.
-    """
-    if isinstance(error, DBAPIError):
-        where = "".join(traceback.format_tb(error.__traceback__))
-        log.error(
-            "request %s failed: %s (SQLSTATE %s) in %s\n%s",
+        audited = ApiCall(
+            "sts",
+            action,
+            services.clock.time(),
+            unsigned.ANONYMOUS,
+            unsigned.REGION,
+            call.source_ip,
+            headers.get("user-agent", ""),
             request_id,
-            type(error.orig).__name__,
-            getattr(error.orig, "sqlstate", None),
-            error.statement,
-            where,
+            call.params,
         )
-    else:
-        log.exception("request %s failed", request_id, exc_info=error)
+        recording = services.audit.begin(audited)
+        try:
+            result = operation.handler(call)
+        except Exception as error:
+            known = error if isinstance(error, AwsError) else ServiceFailure()
+            audited.fail(known.code, known.message)
+            services.audit.settle(audited)
+            raise
+        finally:
+            services.audit.end(recording)
+        answer = xml.render_result(operation_model, model.NAMESPACES["sts"], result, request_id)
+        audited.result = result
+        services.audit.settle(audited)
+        return 200, answer
 
 
 def parse_form(body: bytes) -> list[tuple[str, str]]:
@@ -229,37 +224,3 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
                 value = unquote_plus(value)
             pairs.append((key, value))
     return pairs
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole body, or ``None`` when it exceeds the limit."""
-    message = await receive()
-    if message["type"] == "http.request" and not message.get("more_body", False):
-        # Nearly every request: the body arrived in one piece.
-        body: bytes = message.get("body", b"")
-        return body if len(body) <= _MAX_BODY else None
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > _MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-        message = await receive()
-    return b"".join(chunks)
-
-
-def client_ip(scope: Scope, headers: sigv4.Headers, trusted_depth: int) -> str:
-    """The peer address, or the one ``trusted_depth`` proxies back in ``X-Forwarded-For``."""
-    peer = scope.get("client")
-    address = str(peer[0]) if peer else ""
-    if trusted_depth > 0 and "x-forwarded-for" in headers:
-        hops = [hop.strip() for hop in headers["x-forwarded-for"].split(",") if hop.strip()]
-        if len(hops) >= trusted_depth:
-            address = hops[-trusted_depth]
-    return address

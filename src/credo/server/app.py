@@ -1,7 +1,8 @@
 """``create_app``: the ASGI application one ``credo serve`` process runs.
 
-``/`` goes straight to the Query endpoint (a browser's plain ``GET /`` is sent to the console's
-sign-in page); everything else (the console, dev-mode routes) is a Starlette app. A path or
+``/`` goes straight to the Query endpoint, or to the JSON 1.1 endpoint when its ``X-Amz-Target``
+header names sso-admin or identitystore (a browser's plain ``GET /`` is sent to the console's sign-in page);
+everything else (the console, dev-mode routes) is a Starlette app. A path or
 method nothing serves is answered in AWS's XML error shape to API clients (``UnknownOperationException`` 404, ``MethodNotAllowed`` 405) and in a
 short line of text to browsers and anything else.
 """
@@ -17,18 +18,25 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from credo import ids
 from credo.call import Services
 from credo.console.routes import console_routes, is_browser_visit
 from credo.errors import AwsError, MethodNotAllowed, UnknownOperationException
 from credo.protocol import model, xml
-from credo.server import bootstrap
+from credo.server import bootstrap, health
 from credo.server.api import QueryEndpoint, Receive, Scope, Send
+from credo.server.json_api import JsonEndpoint
+from credo.server.logs import REQUEST_ID
+from credo.server.metrics import MetricsEndpoint
+from credo.server.portal_routes import portal_routes
+from credo.server.web_requests import TrackedRequests
 
 log = logging.getLogger("credo.server")
 KEY_USAGE_FLUSH_SECONDS = 5.0
+# Read-only and failed calls' audit events wait in memory at most about this long.
+AUDIT_FLUSH_SECONDS = 1.0
 
 
 def create_app(services: Services) -> CredoApp:
@@ -36,29 +44,42 @@ def create_app(services: Services) -> CredoApp:
 
 
 class CredoApp:
-    """Routes ``/`` to the Query endpoint and the rest to Starlette."""
+    """Routes ``/`` to the Query or JSON endpoint and the rest to Starlette."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.behind_proxy = services.settings.trusted_proxy_depth > 0
         self.query = QueryEndpoint(services)
-        routes = console_routes(services)
+        self.json = JsonEndpoint(services)
+        routes = console_routes(services) + portal_routes(services) + operator_routes(services)
         if services.settings.dev:
             routes += [
                 Route("/_credo/reset", self.reset, methods=["POST"]),
                 Route("/_credo/clock", self.advance_clock, methods=["POST"]),
             ]
-        self.web = Starlette(
-            routes=routes,
-            lifespan=self.lifespan,
-            exception_handlers={404: not_served, 405: not_served},
+        self.web = TrackedRequests(
+            Starlette(
+                routes=routes,
+                lifespan=self.lifespan,
+                exception_handlers={404: not_served, 405: not_served},
+            )
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.behind_proxy and scope["type"] == "http":
+            forwarded_scheme(scope)
         # Every method on "/": the Query endpoint answers those it does not take (MethodNotAllowed).
         if scope["type"] == "http" and scope["path"] == "/":
             if scope["method"] == "GET" and is_browser_visit(scope):
                 await RedirectResponse("/signin", status_code=303)(scope, receive, send)
                 return
+            for name, value in scope["headers"]:
+                if name == b"x-amz-target":
+                    # Only the JSON services' targets; any other (an IAM one, say) stays Query.
+                    if self.json.serves_target(value):
+                        await self.json(scope, receive, send)
+                        return
+                    break
             await self.query(scope, receive, send)
         else:
             await self.web(scope, receive, send)
@@ -67,11 +88,13 @@ class CredoApp:
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(self._flush_key_usage_forever)
+            tasks.start_soon(self._flush_audit_forever)
             try:
                 yield
             finally:
                 tasks.cancel_scope.cancel()
         await anyio.to_thread.run_sync(self.services.usage.flush)
+        await anyio.to_thread.run_sync(self.services.audit.flush)
         self.services.store.dispose()
 
     async def _flush_key_usage_forever(self) -> None:
@@ -81,6 +104,14 @@ class CredoApp:
                 await anyio.to_thread.run_sync(self.services.usage.flush)
             except Exception:
                 log.exception("could not record access key use")
+
+    async def _flush_audit_forever(self) -> None:
+        while True:
+            await anyio.sleep(AUDIT_FLUSH_SECONDS)
+            try:
+                await anyio.to_thread.run_sync(self.services.audit.maintain)
+            except Exception:
+                log.exception("could not write audit events")
 
     async def reset(self, _request: Request) -> Response:
         """Dev mode: wipe every row and bootstrap the dev account again."""
@@ -96,6 +127,28 @@ class CredoApp:
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": 'expected {"seconds": N} with N >= 0'}, status_code=400)
         return JSONResponse({"time": self.services.clock.time()})
+
+
+def forwarded_scheme(scope: Scope) -> None:
+    """Behind a trusted proxy (``CREDO_TRUSTED_PROXY_DEPTH``) that terminates TLS, the request
+    was https if the proxy says so in ``X-Forwarded-Proto`` (its own, last, value): then
+    ``aws:SecureTransport`` is true and console cookies are ``Secure``."""
+    for name, value in scope["headers"]:
+        if name == b"x-forwarded-proto":
+            scheme = value.rpartition(b",")[2].strip().lower()
+            if scheme in (b"https", b"http"):
+                scope["scheme"] = scheme.decode()
+
+
+def operator_routes(services: Services) -> list[BaseRoute]:
+    """Health for load balancers, and metrics unless ``CREDO_METRICS=off``."""
+    routes: list[BaseRoute] = [
+        Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/readyz", health.Readiness(services.store).respond, methods=["GET"]),
+    ]
+    if services.settings.metrics != "off":
+        routes.append(Route("/metrics", MetricsEndpoint(services).respond, methods=["GET"]))
+    return routes
 
 
 _NOT_SERVED: dict[int, type[AwsError]] = {404: UnknownOperationException, 405: MethodNotAllowed}
@@ -114,7 +167,7 @@ async def not_served(request: Request, exc: Exception) -> Response:
     if not is_api_client(request):
         text = "Not Found" if status == 404 else "Method Not Allowed"
         return PlainTextResponse(f"{text}: IAM and STS answer at /\n", status_code=status, headers=headers)
-    request_id = ids.request_id()
+    request_id = REQUEST_ID.get() or ids.request_id()
     body = xml.render_error(error_class(), model.NAMESPACES["iam"], request_id)
     headers["x-amzn-RequestId"] = request_id
     return Response(body, status_code=error_class.status, media_type="text/xml", headers=headers)

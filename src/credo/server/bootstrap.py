@@ -1,4 +1,5 @@
-"""Start-up: open the store, migrate it, load the master key, create the first account."""
+"""Start-up: open the store, migrate it, load the master key, create the first account and the
+Identity Center instance it owns."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from credo import keyring as keyrings
+from credo.audit.trail import AuditTrail
 from credo.auth.authorizer import Authorizer
 from credo.auth.credentials import CredentialResolver
 from credo.auth.key_usage import KeyUsage
@@ -17,6 +19,7 @@ from credo.call import Services
 from credo.clock import Clock
 from credo.iam import accounts
 from credo.settings import DEV_ACCOUNT_ID, DEV_ROOT_ACCESS_KEY_ID, DEV_ROOT_SECRET_ACCESS_KEY, Settings
+from credo.sso.instances import ensure_instance
 from credo.store.db import Store
 from credo.store.migrate import upgrade
 from credo.sts.tokens import SessionTokenKeys
@@ -79,11 +82,7 @@ def open_services(
             warn(line)
     store = Store(settings.effective_database_url)
     upgrade(store)
-    if settings.dev and not settings.master_key:
-        master = _DEV_MASTER_KEY
-    else:
-        master = keyrings.load_or_create_master_key(settings.effective_data_dir, settings.master_key)
-    keyring = keyrings.Keyring(master)
+    keyring = configured_keyring(settings)
     with store.read() as conn:
         accounts.check_master_key(conn, keyring)
     clock = Clock()
@@ -92,15 +91,33 @@ def open_services(
         store=store,
         keyring=keyring,
         clock=clock,
-        credentials=CredentialResolver(store, keyring, clock, SessionTokenKeys(master)),
+        credentials=CredentialResolver(store, keyring, clock, session_token_keys(keyring)),
         usage=KeyUsage(store),
         authorizer=Authorizer(store),
+        audit=AuditTrail(store, clock, settings.audit_retention_days),
     )
     try:
-        return services, ensure_first_account(services, deliver)
+        created = ensure_first_account(services, deliver)
+        ensure_instance(store, clock)
+        return services, created
     except BaseException:
         store.dispose()
         raise
+
+
+def configured_keyring(settings: Settings, *, create: bool = True) -> keyrings.Keyring:
+    """The master keys: dev mode's fixed one, else ``CREDO_MASTER_KEY`` or ``master.key``."""
+    if settings.dev and not settings.master_key:
+        return keyrings.Keyring(_DEV_MASTER_KEY)
+    return keyrings.load_keyring(settings.effective_data_dir, settings.master_key, create=create)
+
+
+def session_token_keys(keyring: keyrings.Keyring) -> SessionTokenKeys:
+    """Session token keys that follow the keyring: new keys when ``master.key`` changes, and a
+    look at the file when a token names a key not held yet (another process rotated first)."""
+    tokens = SessionTokenKeys(keyring.masters[0], tuple(keyring.masters[1:]), refresh=keyring.refresh)
+    keyring.on_change(lambda changed: tokens.use(changed.masters[0], tuple(changed.masters[1:])))
+    return tokens
 
 
 def secure_data_dir(settings: Settings) -> list[str]:
@@ -149,5 +166,7 @@ def reset(services: Services) -> None:
     """Dev mode: every row gone, the clock back to real time, the dev account as on first start."""
     with services.store.write() as conn:
         accounts.wipe(conn)
+    services.audit.discard_pending()
     services.clock.reset()
     ensure_first_account(services)
+    ensure_instance(services.store, services.clock)

@@ -1,13 +1,19 @@
-"""The one table from (service, action) to the domain operation that answers it.
+"""The tables from (service, action) to the domain operation that answers it.
 
-Each domain module exports ``OPERATIONS``; list the module here, one per line.
+Each domain module exports ``OPERATIONS``; list the module here, one per line. ``MODULES`` are
+the Query services (by SigV4 scope), ``JSON_MODULES`` the JSON 1.1 ones (by botocore model name).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from credo.call import Operation
+from credo.call import Call, Handler, Operation, Result
+from credo.store.db import WRITE_SCOPE
+
+# Services whose every write stays inside the caller's account (IAM's names, limits and
+# entities are per account), so concurrent writers in other accounts need not wait for them.
+ACCOUNT_SCOPED_SERVICES = frozenset({"iam"})
 
 MODULES: dict[str, list[str]] = {
     "iam": [
@@ -54,17 +60,62 @@ MODULES: dict[str, list[str]] = {
         "credo.sts.access_key_info",
         "credo.sts.assume_role",
         "credo.sts.root_sessions",
+        "credo.sts.saml",
+        "credo.sts.web_identity",
     ],
 }
 
 
-def _collect() -> dict[str, dict[str, Operation]]:
+JSON_MODULES: dict[str, list[str]] = {
+    "sso-admin": [
+        "credo.sso.instances",
+        "credo.sso.permission_sets",
+        "credo.sso.permission_set_policies",
+        "credo.sso.assignments",
+        "credo.sso.provisioning_operations",
+        "credo.sso.requests",
+        "credo.sso.tags",
+    ],
+    "identitystore": [
+        "credo.sso.users",
+        "credo.sso.groups",
+        "credo.sso.memberships",
+    ],
+    "cloudtrail": ["credo.audit.lookup_events"],
+}
+
+# REST-JSON services, unsigned: the access portal's token service and portal API
+# (``server/rest_json_api.py`` routes each operation by its model's method and path).
+REST_JSON_MODULES: dict[str, list[str]] = {
+    "sso-oidc": [
+        "credo.sso.oidc_clients",
+        "credo.sso.oidc_device",
+        "credo.sso.oidc_tokens",
+    ],
+    "sso": ["credo.sso.portal_api"],
+}
+
+
+def _collect(modules_by_service: dict[str, list[str]]) -> dict[str, dict[str, Operation]]:
     table: dict[str, dict[str, Operation]] = {}
-    for service, modules in MODULES.items():
+    for service, modules in modules_by_service.items():
         table[service] = {}
         for name in modules:
             table[service].update(import_module(name).OPERATIONS)
     return table
 
 
-OPERATIONS = _collect()
+OPERATIONS = _collect(MODULES)
+JSON_OPERATIONS = _collect(JSON_MODULES)
+REST_JSON_OPERATIONS = _collect(REST_JSON_MODULES)
+
+
+def run_handler(handler: Handler, call: Call, service: str) -> Result:
+    """Run ``handler``; its writes take turns per account where the service allows (``WRITE_SCOPE``)."""
+    if service not in ACCOUNT_SCOPED_SERVICES:
+        return handler(call)
+    token = WRITE_SCOPE.set(call.principal.account_id)
+    try:
+        return handler(call)
+    finally:
+        WRITE_SCOPE.reset(token)

@@ -1,28 +1,50 @@
 """The engine and its transactions, for SQLite (WAL) and PostgreSQL (psycopg 3) alike.
 
-``Store.write()`` is the one way to change data: it bumps ``store_epoch`` in the same
-transaction (and, for a SQLite file, raises the shared ``ChangeSignal`` after commit), and
-``Store.generation()`` tells every process sharing the store, cheaply, that its caches are
-stale.
+``Store.write()`` is the one way to change what anyone may do: its transaction names the
+topics it changed (``credo.store.changes``), and when it commits the store hands them to every
+cache in this process and to every other process sharing the store — through the memory-mapped
+``ChangeSignal`` beside a SQLite file, through ``NOTIFY`` on PostgreSQL
+(``credo.store.postgres_feed``). ``Store.current()`` says whether caches are up to date, with
+no database round trip.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from credo.store import changes
 from credo.store.change_signal import ChangeSignal
-from credo.store.schema import store_epoch
+from credo.store.postgres_feed import CHANNEL, PostgresChangeFeed, payload
+
+# Called inside every ``Store.write()`` transaction just before it commits, with its
+# connection, when the current context sets it: the audit trail records a mutating call's event
+# in the same transaction as its change, so no acknowledged change lacks its event.
+BEFORE_COMMIT: ContextVar[Callable[[Connection], None] | None] = ContextVar(
+    "credo.store.before_commit", default=None
+)
+
+
+# The account a write changes, when the caller knows it is only that one (an IAM call): on
+# PostgreSQL, writers to different accounts then run in parallel, and writers to one account
+# take turns. ``None``: the write may touch anything, and takes turns with every writer.
+WRITE_SCOPE: ContextVar[str | None] = ContextVar("credo.store.write_scope", default=None)
+
+# PostgreSQL advisory lock keys: every writer holds the store-wide one (shared when its scope is
+# one account, exclusive otherwise); account ids are 12 digits, so they never collide with it.
+_STORE_WIDE_LOCK = -1
 
 
 def normalize_url(url: str) -> str:
@@ -51,9 +73,11 @@ class Store:
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.engine: Engine
-        # A SQLite file (not PostgreSQL, not in memory) is watched through these two.
+        # A SQLite file (not PostgreSQL, not in memory) is watched through these two, and held
+        # in use through the third (``credo db restore`` waits for no holder).
         self._watch_path = ""
         self._signal: ChangeSignal | None = None
+        self._in_use: int | None = None
         if self.is_sqlite:
             database = parsed.database or ""
             if database and database != ":memory:":
@@ -63,6 +87,7 @@ class Store:
                 os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
                 self._watch_path = database
                 self._signal = ChangeSignal(Path(database + "-changes"))
+                self._in_use = hold_in_use(Path(database))
             self.engine = create_engine(
                 self.url,
                 # Never put statement parameters (sealed secrets, hashes, names) into errors or logs.
@@ -92,16 +117,23 @@ class Store:
 
         else:
             self.engine = create_engine(
-                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+                self.url,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                hide_parameters=True,
             )
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         # Writes that bypass credo (a sqlite3 shell) move only data_version: checked this often.
         self.backstop_seconds = 1.0
         self._backstop_due = 0.0
-        self._backstop_version = 0
-        self._seen: object = None
-        self._generation = 0
+        self._backstop_version = -1
+        self._backstop_commits = -1
+        self._topics_seen = self._signal.topics_seen() if self._signal is not None else 0
+        self._subscribers: list[Callable[[frozenset[str]], None]] = []
+        self._feed: PostgresChangeFeed | None = None
+        self._changes_delivered = 0
         self._changed_mark = -1
 
     @contextmanager
@@ -112,28 +144,49 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A read-write transaction that marks the store as changed when it commits.
+        """A read-write transaction whose changes reach every cache when it commits.
 
-        Writers take turns, on every backend and across processes: SQLite's ``BEGIN IMMEDIATE``
-        takes the database's write lock, and on PostgreSQL bumping ``store_epoch`` first holds
-        its row lock until commit. So a handler's checks (name taken? limit reached?) still
-        hold when it inserts, and two concurrent ``CreateUser`` calls for one name end in one
-        user and one ``EntityAlreadyExists``, never a constraint error.
+        Writers that could conflict take turns, on every backend and across processes:
+        SQLite's ``BEGIN IMMEDIATE`` takes the database's write lock, and on PostgreSQL a
+        transaction-scoped advisory lock is held until commit — per account when
+        ``WRITE_SCOPE`` names one, store-wide otherwise. So a handler's checks (name taken?
+        limit reached?) still hold when it inserts, and two concurrent ``CreateUser`` calls for
+        one name end in one user and one ``EntityAlreadyExists``, never a constraint error.
         """
         with self.engine.connect() as conn:
             conn.info["write"] = "durable"
             try:
                 with conn.begin():
-                    conn.execute(update(store_epoch).values(value=store_epoch.c.value + 1))
+                    if not self.is_sqlite:
+                        _take_turn(conn, WRITE_SCOPE.get())
                     yield conn
+                    before_commit = BEFORE_COMMIT.get()
+                    if before_commit is not None:
+                        before_commit(conn)
+                    topics = changes.noted(conn)
+                    if not self.is_sqlite:
+                        # Delivered to every listener when, and only if, this commits.
+                        conn.execute(
+                            text("SELECT pg_notify(:channel, :payload)"),
+                            {"channel": CHANNEL, "payload": payload(topics)},
+                        )
+            except BaseException:
+                changes.discard(conn)
+                raise
             finally:
                 conn.info.pop("write", None)
+        self._deliver(topics)
         if self._signal is not None:
-            self._signal.signal()
+            before, after = self._signal.publish(topics)
+            with self._watch_lock:
+                # Delivered here already: unless another process published first, this process
+                # need not read its own topics back from the ring.
+                if self._topics_seen == before:
+                    self._topics_seen = after
 
     @contextmanager
     def write_quietly(self) -> Iterator[Connection]:
-        """A write that cannot change any authorization (e.g. last-used times): no epoch bump."""
+        """A write that cannot change any authorization (e.g. last-used times): no cache drops."""
         with self.engine.connect() as conn:
             conn.info["write"] = True
             try:
@@ -141,38 +194,70 @@ class Store:
                     yield conn
             finally:
                 conn.info.pop("write", None)
+        if self._signal is not None:
+            self._signal.publish(())
 
-    def generation(self) -> int:
-        """A number that grows whenever anything was written (by any process) since last asked.
+    def subscribe(self, deliver: Callable[[frozenset[str]], None]) -> None:
+        """Hand every committed change's topics to ``deliver`` (a cache's ``invalidate``).
 
-        Caches remember the generation they were filled at and drop themselves when it moves.
-        SQLite file: the shared ``ChangeSignal`` (no system call), plus ``PRAGMA data_version``
-        once a second for writes made outside credo. PostgreSQL: one primary-key read of
-        ``store_epoch``.
+        On PostgreSQL the first subscriber starts the ``LISTEN`` thread; a store nobody caches
+        from (a CLI command) never opens that connection.
         """
-        with self._watch_lock:
-            current = self._current_version()
-            if current != self._seen:
-                self._seen = current
-                self._generation += 1
-            return self._generation
+        self._subscribers.append(deliver)
+        if not self.is_sqlite and self._feed is None:
+            self._feed = PostgresChangeFeed(self.url, self._deliver)
+            self._feed.start()
+
+    def current(self) -> bool:
+        """Whether caches are up to date with every commit made so far, by any process.
+
+        SQLite file: compares the shared ``ChangeSignal``'s counter (no system call) and
+        delivers what other processes published since; ``PRAGMA data_version`` once a second
+        catches writes made outside credo. PostgreSQL: the change feed is listening.
+        """
+        if self._feed is not None:
+            return self._feed.healthy
+        if self._signal is None:
+            return True
+        if self._signal.topics_seen() != self._topics_seen or time.monotonic() >= self._backstop_due:
+            self._catch_up(self._signal)
+        return True
 
     def changed(self) -> bool:
-        """Whether anything was written since the previous call of ``changed`` (tests use this)."""
+        """Whether any change was delivered since the previous call of ``changed`` (tests use this)."""
+        self.current()
         before = self._changed_mark
-        self._changed_mark = self.generation()
+        self._changed_mark = self._changes_delivered
         return before != self._changed_mark
 
-    def _current_version(self) -> object:
-        if self._signal is not None:
+    def wait_current(self, timeout: float) -> bool:
+        """Wait until ``current()`` (PostgreSQL: the change feed listens); false on timeout."""
+        deadline = time.monotonic() + timeout
+        while not self.current():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def _catch_up(self, signal: ChangeSignal) -> None:
+        with self._watch_lock:
+            seen, topics = signal.topics_since(self._topics_seen)
+            self._topics_seen = seen
             now = time.monotonic()
             if now >= self._backstop_due:
                 self._backstop_due = now + self.backstop_seconds
-                self._backstop_version = self._data_version()
-            return (self._signal.read(), self._backstop_version)
-        with self.engine.connect() as conn:
-            value = conn.execute(select(store_epoch.c.value).where(store_epoch.c.id == 1)).scalar()
-        return int(value or 0)
+                version, commits = self._data_version(), signal.commits()
+                # Commits credo did not announce (data_version moved, credo's count did not).
+                if version != self._backstop_version and commits == self._backstop_commits:
+                    topics = frozenset({changes.EVERYTHING})
+                self._backstop_version, self._backstop_commits = version, commits
+        if topics:
+            self._deliver(topics)
+
+    def _deliver(self, topics: frozenset[str]) -> None:
+        self._changes_delivered += 1
+        for deliver in self._subscribers:
+            deliver(topics)
 
     def _data_version(self) -> int:
         """SQLite's counter of commits by any *other* connection (our pooled ones included)."""
@@ -181,6 +266,9 @@ class Store:
         return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def dispose(self) -> None:
+        if self._feed is not None:
+            self._feed.stop()
+            self._feed = None
         with self._watch_lock:
             if self._watch is not None:
                 self._watch.close()
@@ -188,4 +276,31 @@ class Store:
             if self._signal is not None:
                 self._signal.close()
                 self._signal = None
+            if self._in_use is not None:
+                os.close(self._in_use)
+                self._in_use = None
         self.engine.dispose()
+
+
+def in_use_path(database: Path) -> Path:
+    """The lock file every process using a SQLite store holds shared (``credo db restore``
+    takes it exclusively, so it never swaps a database file from under a server)."""
+    return database.with_name(database.name + "-lock")
+
+
+def hold_in_use(database: Path) -> int:
+    """A shared lock on the store's lock file, held until the returned descriptor is closed."""
+    fd = os.open(in_use_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def _take_turn(conn: Connection, account_id: str | None) -> None:
+    """PostgreSQL: wait for the writers this one could conflict with (see ``Store.write``)."""
+    if account_id is None or not account_id.isdigit():
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORE_WIDE_LOCK})
+        return
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock_shared(:store), pg_advisory_xact_lock(:account)"),
+        {"store": _STORE_WIDE_LOCK, "account": int(account_id)},
+    )

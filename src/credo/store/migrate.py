@@ -22,3 +22,20 @@ def alembic_config(store: Store) -> Config:
 def upgrade(store: Store, revision: str = "head") -> None:
     """Apply every migration the database has not seen; safe to call on every start."""
     command.upgrade(alembic_config(store), revision)
+
+
+def head_revisions() -> frozenset[str]:
+    """The revisions this code's schema is at (normally one)."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def current_revisions(store: Store) -> frozenset[str]:
+    """The revisions the database says it is at (none for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with store.read() as conn:
+        return frozenset(MigrationContext.configure(conn).get_current_heads())

@@ -72,8 +72,8 @@ access_keys = Table(
 )
 Index("ix_access_keys_user", access_keys.c.user_id)
 
-# One row; bumped by every write that can change who may do what, so caches in every
-# server process sharing the store notice on their next request.
+# One row, no longer written: caches now learn what changed through credo.store.changes. Kept
+# (and kept by dev mode's reset) so stores made before that migrate and restore unchanged.
 store_epoch = Table(
     "store_epoch",
     metadata,
@@ -498,6 +498,17 @@ saml_provider_keys = Table(
 )
 Index("ix_saml_provider_keys_provider", saml_provider_keys.c.provider_id)
 
+# SAML assertions already exchanged by AssumeRoleWithSAML, so none is accepted twice. ``id`` is
+# the SHA-256 (hex) of the issuer and the assertion's ID; a row is needed only until the
+# assertion expires, and is deleted after that.
+used_saml_assertions = Table(
+    "used_saml_assertions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_used_saml_assertions_expires", used_saml_assertions.c.expires_at)
+
 # OpenID Connect identity providers. ``location`` is the URL without its scheme (the ARN's
 # resource and GetOpenIDConnectProvider's Url); ``scheme`` is https, or http for a loopback
 # issuer that dev mode allows. Client ids and thumbprints are JSON lists (at most 100 and 5).
@@ -565,6 +576,23 @@ console_signin_tokens = Table(
 )
 Index("ix_console_signin_tokens_expiry", console_signin_tokens.c.expires_at)
 
+# Secrets the console shows once (a new access key's secret, a new password, an MFA setup),
+# waiting for the one page that shows them, whichever process serves it. ``id`` is the SHA-256
+# of the session's row key and the purpose; the value (JSON) is sealed with the keyring, bound
+# to ``id``. Rows go with their console session (sign-out, expiry, revocation).
+console_shown_once = Table(
+    "console_shown_once",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("session_key", String(64), ForeignKey("console_sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("value_key_id", String(16), nullable=False),
+    Column("value_sealed", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_console_shown_once_session", console_shown_once.c.session_key)
+Index("ix_console_shown_once_created", console_shown_once.c.created_at)
+
 # Every console sign-in attempt (who, from where, outcome), for throttling and the audit trail.
 # ``account`` and ``user_name`` are as typed, lower-cased: attempts on unknown names count too.
 sign_in_attempts = Table(
@@ -580,3 +608,361 @@ sign_in_attempts = Table(
 )
 Index("ix_sign_in_attempts_who", sign_in_attempts.c.account, sign_in_attempts.c.user_name)
 Index("ix_sign_in_attempts_source", sign_in_attempts.c.source_ip, sign_in_attempts.c.attempted_at)
+
+# --- IAM Identity Center (sso/) ---
+
+# The installation's one Identity Center instance (ssoins-<16 hex>), with its identity store
+# (d-<10 hex>), owned by the management account. ``provider_suffix`` names the SAML provider
+# the provisioned roles trust: AWSSSO_<provider_suffix>_DO_NOT_DELETE.
+sso_instances = Table(
+    "sso_instances",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("identity_store_id", String(16), nullable=False, unique=True),
+    Column("owner_account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=True),
+    Column("provider_suffix", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Identity store users. ``name_key`` is the SHA-256 (hex) of the case-folded user name: user
+# names are unique ignoring case, and may be 128 characters of any script. The profile
+# attributes the store keeps but credo never reads (addresses, phone numbers, photos,
+# extensions…) are one JSON object; ``emails`` is the JSON list of Email objects.
+# ``password_hash`` (argon2id, for the access portal) is never returned by any API.
+sso_users = Table(
+    "sso_users",
+    metadata,
+    Column("id", String(47), primary_key=True),
+    Column("instance_id", String(32), ForeignKey("sso_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("user_name", String(128), nullable=False),
+    Column("name_key", String(64), nullable=False),
+    Column("display_name", String(1024), nullable=True),
+    Column("formatted_name", String(1024), nullable=True),
+    Column("family_name", String(1024), nullable=True),
+    Column("given_name", String(1024), nullable=True),
+    Column("middle_name", String(1024), nullable=True),
+    Column("honorific_prefix", String(1024), nullable=True),
+    Column("honorific_suffix", String(1024), nullable=True),
+    Column("emails", Text, nullable=True),
+    # SHA-256 (hex) of the case-folded primary email address, for GetUserId by emails.value.
+    Column("email_key", String(64), nullable=True),
+    Column("profile", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("password_changed_at", DateTime(timezone=True), nullable=True),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(2048), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(2048), nullable=False),
+    UniqueConstraint("instance_id", "name_key", name="uq_sso_users_name"),
+)
+Index("ix_sso_users_email", sso_users.c.instance_id, sso_users.c.email_key)
+
+# Identity store groups; ``name_key`` as for users, of the display name (unique ignoring case).
+sso_groups = Table(
+    "sso_groups",
+    metadata,
+    Column("id", String(47), primary_key=True),
+    Column("instance_id", String(32), ForeignKey("sso_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("display_name", String(1024), nullable=False),
+    Column("name_key", String(64), nullable=False),
+    Column("description", String(1024), nullable=True),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(2048), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(2048), nullable=False),
+    UniqueConstraint("instance_id", "name_key", name="uq_sso_groups_name"),
+)
+
+sso_group_memberships = Table(
+    "sso_group_memberships",
+    metadata,
+    Column("id", String(47), primary_key=True),
+    Column("group_id", String(47), ForeignKey("sso_groups.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(47), ForeignKey("sso_users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(2048), nullable=False),
+    UniqueConstraint("group_id", "user_id", name="uq_sso_group_memberships_member"),
+)
+Index("ix_sso_group_memberships_user", sso_group_memberships.c.user_id)
+
+# Permission sets (ps-<16 hex>). ``revision`` grows with every change; a provisioned role
+# records the revision it was built from, so an account whose role is older is "not provisioned
+# with the latest". The boundary is an AWS managed policy ARN or a customer managed policy's
+# name and path (resolved in each account at provisioning).
+sso_permission_sets = Table(
+    "sso_permission_sets",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("instance_id", String(32), ForeignKey("sso_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("name_lower", String(32), nullable=False),
+    Column("description", String(700), nullable=True),
+    Column("session_duration", String(100), nullable=False),
+    Column("relay_state", String(240), nullable=True),
+    Column("inline_policy", Text, nullable=True),
+    Column("boundary_policy_arn", String(2048), nullable=True),
+    Column("boundary_policy_name", String(128), nullable=True),
+    Column("boundary_policy_path", String(512), nullable=True),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("instance_id", "name_lower", name="uq_sso_permission_sets_name"),
+)
+
+# A permission set's managed policies: AWS managed ones (``kind`` "aws", ``reference`` the ARN)
+# and references to customer managed ones (``kind`` "customer", ``reference`` path + name).
+sso_permission_set_policies = Table(
+    "sso_permission_set_policies",
+    metadata,
+    Column(
+        "permission_set_id",
+        String(32),
+        ForeignKey("sso_permission_sets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(8), primary_key=True),
+    Column("reference", String(2048), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("attached_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who may use a permission set in which account: a user or a group of the identity store.
+sso_account_assignments = Table(
+    "sso_account_assignments",
+    metadata,
+    Column(
+        "permission_set_id",
+        String(32),
+        ForeignKey("sso_permission_sets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("principal_type", String(8), primary_key=True),
+    Column("principal_id", String(47), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sso_account_assignments_principal", sso_account_assignments.c.principal_id)
+Index("ix_sso_account_assignments_account", sso_account_assignments.c.account_id)
+
+# The AWSReservedSSO_… role a permission set is provisioned as in one account. IAM refuses
+# callers' changes to these roles (``iam/protected_roles.py``); ``revision`` is the permission
+# set's revision the role was last built from.
+sso_provisioned_roles = Table(
+    "sso_provisioned_roles",
+    metadata,
+    Column(
+        "permission_set_id",
+        String(32),
+        ForeignKey("sso_permission_sets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", String(32), ForeignKey("roles.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("revision", Integer, nullable=False),
+    Column("provisioned_at", DateTime(timezone=True), nullable=False),
+)
+
+# The status records of assignment creations and deletions and of provisionings, which AWS runs
+# asynchronously and reports by request id. ``kind``: "assignment-creation",
+# "assignment-deletion" or "provisioning".
+sso_requests = Table(
+    "sso_requests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("instance_id", String(32), ForeignKey("sso_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("failure_reason", Text, nullable=True),
+    Column("account_id", String(12), nullable=True),
+    Column("permission_set_arn", String(1224), nullable=True),
+    Column("principal_type", String(8), nullable=True),
+    Column("principal_id", String(47), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sso_requests_instance", sso_requests.c.instance_id, sso_requests.c.kind, sso_requests.c.created_at)
+
+# --- the access portal: sso-oidc clients, sign-in sessions and tokens (migration 0016) ---------
+
+# Per-instance portal settings: how long a sign-in to the access portal lasts (AWS's "session
+# duration", 8 hours by default). No row: the default.
+sso_portal_settings = Table(
+    "sso_portal_settings",
+    metadata,
+    Column("instance_id", String(32), ForeignKey("sso_instances.id", ondelete="CASCADE"), primary_key=True),
+    Column("session_seconds", Integer, nullable=False),
+)
+
+# Clients registered with sso-oidc RegisterClient (public clients: the aws CLI, credo, tools).
+# Only the SHA-256 of the client secret is kept; JSON lists of scopes, grant types and redirect URIs.
+sso_oidc_clients = Table(
+    "sso_oidc_clients",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("instance_id", String(32), ForeignKey("sso_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("grant_types", Text, nullable=False),
+    Column("redirect_uris", Text, nullable=False),
+    Column("issuer_url", String(2048), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sso_oidc_clients_expires", sso_oidc_clients.c.expires_at)
+
+# A person's sign-in to the access portal: ``id`` is the SHA-256 of the browser cookie's random
+# id. Tokens the person approves (device code, authorization code) belong to the sign-in, so
+# signing out, Logout with any of its tokens, or deleting the user ends them all.
+sso_portal_sessions = Table(
+    "sso_portal_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(47), ForeignKey("sso_users.id", ondelete="CASCADE"), nullable=False),
+    Column("stage", String(8), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("mfa_authenticated_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sso_portal_sessions_user", sso_portal_sessions.c.user_id)
+Index("ix_sso_portal_sessions_expires", sso_portal_sessions.c.expires_at)
+
+# An identity store user's virtual MFA devices for the access portal. ``serial`` names the device
+# and is the seed's associated data (as for IAM devices); a device being registered has no
+# ``enabled_at`` until two consecutive codes are accepted.
+sso_mfa_devices = Table(
+    "sso_mfa_devices",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(47), ForeignKey("sso_users.id", ondelete="CASCADE"), nullable=False),
+    Column("serial", String(64), nullable=False, unique=True),
+    Column("name", String(128), nullable=False),
+    Column("seed_key_id", String(16), nullable=False),
+    Column("seed_sealed", LargeBinary, nullable=False),
+    Column("enabled_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_step", Integer, nullable=True),
+    Column("drift", Integer, nullable=False),
+)
+Index("ix_sso_mfa_devices_user", sso_mfa_devices.c.user_id)
+
+# Wrong portal MFA codes, counted per device and per user as ``mfa_failures`` are for IAM users.
+sso_mfa_failures = Table(
+    "sso_mfa_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(32), ForeignKey("sso_mfa_devices.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(47), ForeignKey("sso_users.id", ondelete="CASCADE"), nullable=True),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sso_mfa_failures_device", sso_mfa_failures.c.device_id, sso_mfa_failures.c.failed_at)
+Index("ix_sso_mfa_failures_user", sso_mfa_failures.c.user_id, sso_mfa_failures.c.failed_at)
+
+# The access portal's external SAML identity provider (at most one per instance): its metadata
+# as the administrator gave it, the entity id and validUntil read from it.
+sso_identity_sources = Table(
+    "sso_identity_sources",
+    metadata,
+    Column("instance_id", String(32), ForeignKey("sso_instances.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity_id", String(1024), nullable=False),
+    Column("metadata_document", Text, nullable=False),
+    Column("valid_until", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# StartDeviceAuthorization requests: ``id`` is the SHA-256 of the device code; ``status``
+# "pending", "allowed" or "denied"; ``session_id`` the sign-in that answered.
+sso_device_authorizations = Table(
+    "sso_device_authorizations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("client_id", String(64), ForeignKey("sso_oidc_clients.id", ondelete="CASCADE"), nullable=False),
+    Column("user_code", String(9), nullable=False, unique=True),
+    Column("status", String(8), nullable=False),
+    Column("session_id", String(64), ForeignKey("sso_portal_sessions.id", ondelete="CASCADE"), nullable=True),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("polled_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sso_device_authorizations_expires", sso_device_authorizations.c.expires_at)
+
+# Authorization codes issued at /authorize (PKCE S256): ``id`` is the SHA-256 of the code.
+sso_authorization_codes = Table(
+    "sso_authorization_codes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("client_id", String(64), ForeignKey("sso_oidc_clients.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "session_id", String(64), ForeignKey("sso_portal_sessions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("redirect_uri", String(2048), nullable=False),
+    Column("code_challenge", String(128), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sso_authorization_codes_expires", sso_authorization_codes.c.expires_at)
+
+# Access tokens (``id``: SHA-256 of the token) with their refresh token's SHA-256, if any, and
+# each one's end. A refresh replaces the row: the old access and refresh tokens stop working.
+sso_tokens = Table(
+    "sso_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column(
+        "session_id", String(64), ForeignKey("sso_portal_sessions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("client_id", String(64), ForeignKey("sso_oidc_clients.id", ondelete="CASCADE"), nullable=False),
+    Column("refresh_hash", String(64), nullable=True, unique=True),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("refresh_expires_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_sso_tokens_session", sso_tokens.c.session_id)
+Index("ix_sso_tokens_expires", sso_tokens.c.expires_at)
+
+# --- the audit trail (audit/) ---
+
+# One CloudTrail-shaped event per API call and console sign-in: ``event`` is the record as
+# CloudTrail writes it (JSON, every secret removed); the other columns are what LookupEvents and
+# ``credo audit`` filter on. A mutating call's row is written in its own transaction.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", String(36), primary_key=True),  # eventID
+    Column("event_time", DateTime(timezone=True), nullable=False),
+    # recipientAccountId; NULL when no account could be told (an unsigned call that failed).
+    Column("account_id", String(12), nullable=True),
+    Column("event_source", String(64), nullable=False),
+    Column("event_name", String(128), nullable=False),
+    Column("user_name", String(256), nullable=True),  # LookupEvents' Username
+    Column("access_key_id", String(128), nullable=True),
+    Column("read_only", Boolean, nullable=False),
+    Column("resources", Text, nullable=False),  # JSON: [{"ResourceType", "ResourceName"}]
+    Column("event", Text, nullable=False),
+)
+Index("ix_audit_events_time", audit_events.c.event_time)
+Index("ix_audit_events_account_time", audit_events.c.account_id, audit_events.c.event_time)
+Index("ix_audit_events_name", audit_events.c.event_name, audit_events.c.event_time)
+Index("ix_audit_events_user", audit_events.c.user_name, audit_events.c.event_time)
+Index("ix_audit_events_key", audit_events.c.access_key_id)
+
+# Each event's resources, one row each, for LookupEvents' ResourceName and ResourceType.
+audit_event_resources = Table(
+    "audit_event_resources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), ForeignKey("audit_events.id", ondelete="CASCADE"), nullable=False),
+    Column("resource_type", String(64), nullable=False),
+    Column("resource_name", String(2048), nullable=False),
+)
+Index("ix_audit_event_resources_event", audit_event_resources.c.event_id)
+Index("ix_audit_event_resources_name", audit_event_resources.c.resource_name)
+Index("ix_audit_event_resources_type", audit_event_resources.c.resource_type)

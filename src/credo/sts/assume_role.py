@@ -3,43 +3,26 @@
 The decision is ``credo.sts.role_trust``'s. What the session may do is sealed into its token
 (``credo.sts.tokens``): the role it acts as, the session policies that narrow the role's
 permissions, the session tags (and which of them pass on to a chained role), the source
-identity, and when MFA was proven. The only rows written are the temporary key's entry in
+identity, and when MFA was proven. Issuing the session is ``credo.sts.role_sessions``', shared
+with the federation actions; the only rows written are the temporary key's entry in
 ``session_keys`` (for GetAccessKeyInfo) and the role's last use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, update
-
-from credo import arn, ids
 from credo.auth.principal import Principal
 from credo.call import Call, Operation, Result
-from credo.errors import (
-    AccessDenied,
-    InvalidParameterValue,
-    MalformedPolicyDocument,
-    PackedPolicyTooLarge,
-    ValidationError,
-)
-from credo.iam.policies import default_document
-from credo.policy import parse_policy
-from credo.store.schema import roles
-from credo.sts import role_trust
+from credo.errors import AccessDenied, InvalidParameterValue, ValidationError
+from credo.sts import role_sessions, role_trust
 from credo.sts.mfa_proof import prove_mfa
-from credo.sts.sessions import MAX_POLICY_ARNS, issue_credentials, packed_policy_size
-from credo.sts.tokens import SessionClaims
+from credo.sts.role_sessions import RoleSession
 
-DEFAULT_DURATION = 3_600
 # AWS: a role session made with temporary credentials ("role chaining") lasts at most an hour.
 CHAINED_MAX_DURATION = 3_600
-# AWS: inline and managed session policies may each be at most 2,048 characters.
-MAX_SESSION_POLICY_CHARS = 2_048
 
-DURATION_OVER_ROLE_MAX = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 DURATION_OVER_CHAINING_MAX = (
     "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
 )
@@ -50,33 +33,6 @@ INHERITED_TAG_OVERRIDDEN = (
     "One or more of the specified tag keys are already set as transitive tags by the calling session "
     "and cannot be overridden."
 )
-
-
-def _inline_policy(params: Mapping[str, Any]) -> str | None:
-    """The ``Policy`` parameter, checked for size (as the model's own checks word it) and grammar."""
-    inline: str | None = params.get("Policy")
-    if inline is None:
-        return None
-    if len(inline) > MAX_SESSION_POLICY_CHARS:
-        raise ValidationError(
-            f"1 validation error detected: Value '{inline}' at 'policy' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {MAX_SESSION_POLICY_CHARS}"
-        )
-    parse_policy(inline, "session")
-    return inline
-
-
-def _managed_session_policies(conn: Connection, account_id: str, policy_arns: Sequence[str]) -> list[str]:
-    """The documents of ``PolicyArns``, which must be managed policies of the role's account (or AWS's)."""
-    if len(policy_arns) > MAX_POLICY_ARNS:
-        raise InvalidParameterValue(f"The number of policy ARNs must not exceed {MAX_POLICY_ARNS}.")
-    documents = []
-    for policy_arn in policy_arns:
-        document = default_document(conn, account_id, policy_arn)
-        if document is None:
-            raise MalformedPolicyDocument(f"Policy {policy_arn} does not exist or is not attachable.")
-        documents.append(document)
-    return documents
 
 
 def _session_tags(
@@ -104,12 +60,9 @@ def _session_tags(
 
 def _duration(call: Call, max_session_duration: int) -> int:
     requested = call.params.get("DurationSeconds")
-    duration = int(requested) if requested is not None else DEFAULT_DURATION
-    if call.principal.is_session and duration > CHAINED_MAX_DURATION:
+    if call.principal.is_session and requested is not None and int(requested) > CHAINED_MAX_DURATION:
         raise ValidationError(DURATION_OVER_CHAINING_MAX)
-    if duration > max_session_duration:
-        raise ValidationError(DURATION_OVER_ROLE_MAX)
-    return duration
+    return role_sessions.requested_duration(call.params, max_session_duration)
 
 
 def _required_actions(caller: Principal, params: Mapping[str, Any]) -> list[str]:
@@ -142,10 +95,10 @@ def assume_role(call: Call) -> Result:
     if caller.is_root:
         # AWS refuses the root user's keys before looking at the role or its trust policy.
         raise AccessDenied(ROOT_MAY_NOT_ASSUME_ROLES)
-    inline = _inline_policy(params)
+    inline = role_sessions.inline_policy(params)
     tags, transitive_keys = _session_tags(caller, params)
     source_identity = _source_identity(caller, params)
-    policy_arns = [str(item.get("arn", "")) for item in params.get("PolicyArns", [])]
+    policy_arns = role_sessions.policy_arns(params)
     mfa_at = prove_mfa(call)
     if mfa_at is None and caller.mfa_authenticated_at is not None:
         # An MFA-authenticated session passes its proof on to the role session it makes.
@@ -168,50 +121,22 @@ def assume_role(call: Call) -> Result:
             context,
             _required_actions(caller, params),
         )
-        documents = ([inline] if inline is not None else []) + _managed_session_policies(
+        documents = ([inline] if inline is not None else []) + role_sessions.managed_session_policies(
             conn, role["account_id"], policy_arns
         )
     duration = _duration(call, int(role["max_session_duration"]))
     passes_policies_or_tags = inline is not None or bool(policy_arns) or bool(tags)
-    packed = packed_policy_size(inline, policy_arns, tags)
-    if packed > 100:
-        raise PackedPolicyTooLarge(
-            f"Packed size of session policies and session tags combined exceeded the limit ({packed}%)."
-        )
-    session_arn = f"arn:{arn.PARTITION}:sts::{role['account_id']}:assumed-role/{role['name']}/{session_name}"
-    session_user_id = f"{role['id']}:{session_name}"
-    expires = now + timedelta(seconds=duration)
-    claims = SessionClaims(
-        access_key_id=ids.access_key_id(ids.TEMPORARY_ACCESS_KEY),
-        secret_access_key=ids.secret_access_key(),
-        account_id=role["account_id"],
-        kind="assumed-role",
-        arn=session_arn,
-        user_id=session_user_id,
-        user_name=None,
-        identity_kind="role",
-        identity_id=role["id"],
-        issued_at=int(now.timestamp()),
-        expires_at=int(expires.timestamp()),
-        source_key_id=caller.access_key_id,
-        mfa_authenticated_at=mfa_at,
+    packed = role_sessions.checked_packed_size(inline, policy_arns, tags)
+    session = RoleSession(
+        duration=duration,
         session_policies=tuple(documents),
         session_tags=tags,
-        source_identity=source_identity,
         transitive_tag_keys=transitive_keys,
+        source_identity=source_identity,
+        mfa_authenticated_at=mfa_at,
+        source_key_id=caller.access_key_id,
     )
-    # Neither row changes who may do what: no cache needs to hear of them.
-    with services.store.write_quietly() as conn:
-        credentials = issue_credentials(conn, services, claims)
-        conn.execute(
-            update(roles)
-            .where(roles.c.id == role["id"])
-            .values(last_used_at=now, last_used_region=call.region)
-        )
-    result: dict[str, Any] = {
-        "Credentials": credentials,
-        "AssumedRoleUser": {"AssumedRoleId": session_user_id, "Arn": session_arn},
-    }
+    result = role_sessions.issue_role_session(call, role, session_name, now, session)
     if passes_policies_or_tags:
         result["PackedPolicySize"] = packed
     if source_identity is not None:

@@ -146,3 +146,36 @@ def require_trust(
         )
         if not decision.allowed:
             raise denied(caller, action, role_arn_text)
+
+
+def require_federated_trust(
+    trust_policy: str,
+    role_arn_text: str,
+    role_account: str,
+    provider_arn: str,
+    context: Mapping[str, ContextValue],
+    actions: Sequence[str],
+) -> None:
+    """Raise AccessDenied unless the trust policy allows each of ``actions`` to a federated caller.
+
+    A SAML or web identity caller has no IAM identity and no policies of its own: only a trust
+    policy naming ``{"Federated": provider_arn}`` can let it in. AWS's message names the action
+    and nothing else; credo's Detail says which part was refused.
+    """
+    trust = compile_policy(trust_policy, "trust")
+    for action in actions:
+        request = Request(
+            action=action, resource=role_arn_text, context=context, principal_federated=provider_arn
+        )
+        decision = evaluate(
+            request,
+            resource=[(TRUST_POLICY_ID, trust)],
+            resource_account=role_account,
+            resource_required=True,
+        )
+        if not decision.allowed:
+            raise AccessDenied(
+                f"Not authorized to perform {action}",
+                detail=f"The trust policy of {role_arn_text} does not allow {action} to {provider_arn} "
+                "with this request's context.",
+            )

@@ -16,6 +16,7 @@ import binascii
 import json
 import secrets
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -159,17 +160,33 @@ def derive_token_key(master_key: bytes) -> bytes:
 class SessionTokenKeys:
     """Seals tokens under the current master key's derived key; opens them under any configured one."""
 
-    def __init__(self, current_master: bytes, older_masters: tuple[bytes, ...] = ()) -> None:
-        self._current = bytes.fromhex(key_id_of(current_master))[:_VERSION_BYTES]
-        self._keys = {
+    def __init__(
+        self,
+        current_master: bytes,
+        older_masters: tuple[bytes, ...] = (),
+        refresh: Callable[[bool], bool] | None = None,
+    ) -> None:
+        # ``refresh(now)``: look for changed master keys (``now``: a token names a key not
+        # held); true when the keys changed, and ``use`` was called with them.
+        self._refresh = refresh
+        self.use(current_master, older_masters)
+
+    def use(self, current_master: bytes, older_masters: tuple[bytes, ...] = ()) -> None:
+        """Seal under ``current_master`` from now on; open under it and ``older_masters``."""
+        keys = {
             bytes.fromhex(key_id_of(master))[:_VERSION_BYTES]: AESGCM(derive_token_key(master))
             for master in (current_master, *older_masters)
         }
+        # One assignment, so a concurrent seal never pairs one key set's id with another's keys.
+        self._state = (bytes.fromhex(key_id_of(current_master))[:_VERSION_BYTES], keys)
 
     def seal(self, claims: SessionClaims) -> str:
-        header = bytes([FORMAT]) + self._current
+        if self._refresh is not None:
+            self._refresh(False)  # a rotated master key seals from now on
+        current, keys = self._state
+        header = bytes([FORMAT]) + current
         nonce = secrets.token_bytes(_NONCE_BYTES)
-        body = self._keys[self._current].encrypt(nonce, _to_json(claims), header)
+        body = keys[current].encrypt(nonce, _to_json(claims), header)
         return base64.b64encode(header + nonce + body).decode()
 
     def open(self, token: str) -> SessionClaims:
@@ -183,7 +200,16 @@ class SessionTokenKeys:
             raw[_HEADER_BYTES : _HEADER_BYTES + _NONCE_BYTES],
             raw[_HEADER_BYTES + _NONCE_BYTES :],
         )
-        aead = self._keys.get(header[1:]) if header[:1] == bytes([FORMAT]) else None
+        if self._refresh is not None:
+            self._refresh(False)  # a retired master key stops opening tokens
+        aead = self._state[1].get(header[1:]) if header[:1] == bytes([FORMAT]) else None
+        if (
+            aead is None
+            and header[:1] == bytes([FORMAT])
+            and self._refresh is not None
+            and self._refresh(True)
+        ):
+            aead = self._state[1].get(header[1:])  # sealed by a process that rotated first
         if aead is None or len(nonce) != _NONCE_BYTES:
             raise InvalidClientTokenId()
         try:

@@ -13,7 +13,7 @@ import os
 import shlex
 from dataclasses import dataclass
 
-from credo.cli.config_files import (
+from credo.client.config_files import (
     IniDocument,
     Value,
     config_file_path,
@@ -145,3 +145,14 @@ def effective_profile(option: str | None) -> str:
 def mask(value: str | None) -> str:
     """``****************ABCD``: what aws shows of a secret; ``None`` when unset."""
     return "None" if value is None else "*" * 16 + value[-4:]
+
+
+DEFAULT_REGION = "us-east-1"
+
+
+def region_of(values: dict[str, Value]) -> str:
+    """The profile's region, else the environment's, else us-east-1 (what STS calls are signed for)."""
+    region = values.get("region")
+    if isinstance(region, str) and region.strip():
+        return region.strip()
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION

@@ -240,6 +240,21 @@ def remove_option(document: IniDocument, section_name: str, key: str) -> IniDocu
     return parse_ini("".join(lines), document.path)
 
 
+def remove_section(document: IniDocument, section_name: str) -> IniDocument:
+    """Drop ``[section_name]`` and its options; its comments and blank lines stay where they were."""
+    section = document.section(section_name)
+    if section is None:
+        return document
+    lines = list(document.lines)
+    kept = [
+        line
+        for line in lines[section.header_line + 1 : section.end]
+        if not line.strip() or line.strip().startswith(_COMMENT_PREFIXES)
+    ]
+    lines[section.header_line : section.end] = kept
+    return parse_ini("".join(lines), document.path)
+
+
 def _merge_nested(option: Option, updates: dict[str, str]) -> list[str]:
     """Update sub-keys of a nested value in place; new sub-keys go after the last one."""
     raw = list(option.raw_lines)

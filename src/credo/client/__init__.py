@@ -1,0 +1,1 @@
+"""The laptop side as a library: sign-in flows and the temporary credentials they end with."""

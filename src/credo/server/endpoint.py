@@ -1,0 +1,157 @@
+"""What the protocol endpoints on ``/`` share: reading the body, choosing the thread, replying.
+
+``SignedEndpoint`` runs a protocol's ``process`` (Query in ``api.py``, JSON 1.1 in
+``json_api.py``) on the event loop with SQLite and in a worker thread with PostgreSQL, and
+writes the reply. It is raw ASGI, not a Starlette route: this is the hot path, and every
+microsecond of framework here is paid by every client call.
+
+Each request's id is the log context (``logs.REQUEST_ID``) while it is served, and the request
+is counted in ``credo.metrics`` under the (service, action) its ``process`` names in
+``scope[CALL_LABELS]`` — only known operations, so a client cannot grow the label set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, ClassVar
+
+import anyio.to_thread
+from sqlalchemy.exc import DBAPIError
+
+from credo import ids, metrics
+from credo.call import Services
+from credo.protocol import sigv4
+from credo.server.logs import REQUEST_ID, REQUESTS
+
+log = logging.getLogger("credo.api")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_BODY = 1024 * 1024
+# Where ``process`` leaves the (service, action) a request is counted under.
+CALL_LABELS = "credo.call"
+
+
+class SignedEndpoint:
+    """Authenticates, decodes, dispatches and renders one request of one protocol."""
+
+    content_type: ClassVar[bytes] = b"text/xml"
+    # The labels of a request ``process`` could not tie to an operation.
+    unnamed: ClassVar[tuple[str, str]] = ("unknown", "unknown")
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.log_requests = REQUESTS.isEnabledFor(logging.DEBUG)
+        self.record = metrics.REQUESTS.record
+
+    def process(
+        self, scope: Scope, body: bytes | None, request_id: str, on_loop: bool = False
+    ) -> tuple[int, bytes] | None:
+        """Status and body of the answer; ``None`` when ``on_loop`` and the operation is blocking
+        (the caller then runs it again in a worker thread; nothing has been changed yet)."""
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        body = await read_body(receive)
+        request_id = ids.request_id()
+        REQUEST_ID.set(request_id)  # this request's task (and the threads it runs in) only
+        # With PostgreSQL the work waits on the network, so it runs in a worker thread; SQLite
+        # answers in microseconds and runs on the loop.
+        if self.services.store.is_sqlite:
+            answer = self.process(scope, body, request_id, on_loop=True)
+            if answer is None:
+                # A blocking operation (password hashing…): done again, whole, off the loop.
+                answer = await self._in_thread(scope, body, request_id)
+            status, payload = answer
+            # Let the requests that arrived together with this one be processed before any
+            # reply is written, so that the replies leave in a burst. Under load that keeps
+            # the request code hot in the CPU's caches, and wakes a client on the same host (a
+            # proxy, a test suite) once per burst rather than once per reply: about a third
+            # less server CPU per GetCallerIdentity (docs/benchmarks.md, "Hot path").
+            await asyncio.sleep(0)
+        else:
+            status, payload = await self._in_thread(scope, body, request_id)
+        labels = scope.get(CALL_LABELS, self.unnamed)
+        seconds = time.perf_counter() - started
+        self.record(labels, status, seconds)
+        if self.log_requests:
+            REQUESTS.debug("%s %s %d %.1f ms", *labels, status, seconds * 1000)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", self.content_type),
+                    (b"content-length", b"%d" % len(payload)),
+                    (b"x-amzn-requestid", request_id.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _in_thread(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
+        answer = await anyio.to_thread.run_sync(self.process, scope, body, request_id)
+        assert answer is not None  # only a call made on the loop defers
+        return answer
+
+
+def log_failure(request_id: str, error: Exception) -> None:
+    """Log an unexpected failure with its traceback; a database error without its text.
+
+    SQLAlchemy already hides statement parameters, but the database's own message can quote a
+    row (PostgreSQL: ``Failing row contains (…)``), and rows hold sealed secrets and hashes.
+    """
+    if isinstance(error, DBAPIError):
+        where = "".join(traceback.format_tb(error.__traceback__))
+        log.error(
+            "request %s failed: %s (SQLSTATE %s) in %s\n%s",
+            request_id,
+            type(error.orig).__name__,
+            getattr(error.orig, "sqlstate", None),
+            error.statement,
+            where,
+        )
+    else:
+        log.exception("request %s failed", request_id, exc_info=error)
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole body, or ``None`` when it exceeds the limit."""
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        # Nearly every request: the body arrived in one piece.
+        body: bytes = message.get("body", b"")
+        return body if len(body) <= MAX_BODY else None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+        message = await receive()
+    return b"".join(chunks)
+
+
+def client_ip(scope: Scope, headers: sigv4.Headers, trusted_depth: int) -> str:
+    """The peer address, or the one ``trusted_depth`` proxies back in ``X-Forwarded-For``."""
+    peer = scope.get("client")
+    address = str(peer[0]) if peer else ""
+    if trusted_depth > 0 and "x-forwarded-for" in headers:
+        hops = [hop.strip() for hop in headers["x-forwarded-for"].split(",") if hop.strip()]
+        if len(hops) >= trusted_depth:
+            address = hops[-trusted_depth]
+    return address

@@ -1,0 +1,98 @@
+"""``credo sso admin``'s API commands: the issue's admin journey by name, from an empty server.
+
+The real ``credo`` runs with a profile of the dev root keys pointed at the server; the result is
+checked with boto3's own clients and IAM in the second account.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CREDO, Server
+from tests.sso.conftest import SECOND_ACCOUNT, Instance
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def admin(server: Server, tmp_path: Path) -> Run:
+    """``credo sso admin ARGS`` as a profile holding the dev root keys, with its own AWS files."""
+    (tmp_path / "config").write_text(
+        f"[profile root]\nregion = us-east-1\nendpoint_url = {server.endpoint}\n"
+    )
+    (tmp_path / "credentials").write_text("[root]\naws_access_key_id = test\naws_secret_access_key = test\n")
+    env = {
+        "HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [CREDO, "sso", "admin", *args, "--profile", "root"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    return run
+
+
+def test_the_admin_journey_by_name(
+    admin: Run, second_account: Callable[[str], Any], identitystore: Any, sso: Any, instance: Instance
+) -> None:
+    """User, group, membership, permission set with AdministratorAccess, assignment to a second account."""
+    made = admin(
+        "create-user", "alice", "--display-name", "Alice Example", "--given-name", "Alice",
+        "--family-name", "Example", "--email", "alice@example.com",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    user_id = made.stdout.strip()
+    assert (
+        identitystore.describe_user(IdentityStoreId=instance.identity_store_id, UserId=user_id)["UserName"]
+        == "alice"
+    )
+    assert admin("create-group", "Admins").returncode == 0
+    assert admin("add-to-group", "alice", "Admins").returncode == 0
+    policy = "arn:aws:iam::aws:policy/AdministratorAccess"
+    created = admin(
+        "create-permission-set", "Administrators", "--session-duration", "PT8H", "--managed-policy", policy
+    )
+    assert created.returncode == 0, created.stderr
+    assigned = admin("assign", "Administrators", "--account", SECOND_ACCOUNT, "--group", "Admins")
+    assert (assigned.returncode, assigned.stdout.strip()) == (0, "SUCCEEDED"), assigned.stderr
+
+    roles = second_account("iam").list_roles(PathPrefix="/aws-reserved/sso.amazonaws.com/")["Roles"]
+    (role,) = roles
+    assert role["RoleName"].startswith("AWSReservedSSO_Administrators_")
+    attached = second_account("iam").list_attached_role_policies(RoleName=role["RoleName"])[
+        "AttachedPolicies"
+    ]
+    assert [entry["PolicyArn"] for entry in attached] == [policy]
+    listed = admin("list-assignments", "--account", SECOND_ACCOUNT)
+    assert listed.stdout.split() == ["Administrators", "GROUP", listed.stdout.split()[2]]
+
+    assert (
+        admin("unassign", "Administrators", "--account", SECOND_ACCOUNT, "--group", "Admins").returncode == 0
+    )
+    assert second_account("iam").list_roles(PathPrefix="/aws-reserved/sso.amazonaws.com/")["Roles"] == []
+
+
+def test_names_that_resolve_to_nothing_are_clear(admin: Run, second_account: Callable[[str], Any]) -> None:
+    missing_set = admin("assign", "Nope", "--account", SECOND_ACCOUNT, "--user", "nobody")
+    assert missing_set.returncode != 0
+    assert (
+        "An error occurred (ResourceNotFoundException) when calling the GetUserId operation"
+        in missing_set.stderr
+    )
+    both = admin("assign", "Nope", "--account", SECOND_ACCOUNT, "--user", "a", "--group", "b")
+    assert both.returncode != 0 and "Name exactly one of --user and --group" in both.stderr
+    unknown = admin("provision", "Nope")
+    assert unknown.returncode != 0 and "No permission set is called Nope" in unknown.stderr
