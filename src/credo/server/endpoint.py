@@ -26,6 +26,7 @@ from credo import ids, metrics
 from credo.call import Services
 from credo.protocol import sigv4
 from credo.server.logs import REQUEST_ID, REQUESTS
+from credo.store.db import ON_LOOP, NeedsThread
 
 log = logging.getLogger("credo.api")
 
@@ -63,22 +64,20 @@ class SignedEndpoint:
         body = await read_body(receive)
         request_id = ids.request_id()
         REQUEST_ID.set(request_id)  # this request's task (and the threads it runs in) only
-        # With PostgreSQL the work waits on the network, so it runs in a worker thread; SQLite
-        # answers in microseconds and runs on the loop.
-        if self.services.store.is_sqlite:
-            answer = self.process(scope, body, request_id, on_loop=True)
-            if answer is None:
-                # A blocking operation (password hashing…): done again, whole, off the loop.
-                answer = await self._in_thread(scope, body, request_id)
-            status, payload = answer
-            # Let the requests that arrived together with this one be processed before any
-            # reply is written, so that the replies leave in a burst. Under load that keeps
-            # the request code hot in the CPU's caches, and wakes a client on the same host (a
-            # proxy, a test suite) once per burst rather than once per reply: about a third
-            # less server CPU per GetCallerIdentity (docs/benchmarks.md, "Hot path").
-            await asyncio.sleep(0)
-        else:
-            status, payload = await self._in_thread(scope, body, request_id)
+        # Requests run on the loop: SQLite answers in microseconds, and with PostgreSQL a request
+        # whose credentials and policies are cached needs no database at all. A request that
+        # does (a PostgreSQL read or write, a blocking operation such as password hashing) is
+        # done again, whole, in a worker thread; nothing had been changed yet.
+        answer = self._on_loop(scope, body, request_id)
+        if answer is None:
+            answer = await self._in_thread(scope, body, request_id)
+        status, payload = answer
+        # Let the requests that arrived together with this one be processed before any reply is
+        # written, so that the replies leave in a burst. Under load that keeps the request code
+        # hot in the CPU's caches, and wakes a client on the same host (a proxy, a test suite)
+        # once per burst rather than once per reply: about a third less server CPU per
+        # GetCallerIdentity (docs/benchmarks.md, "Hot path").
+        await asyncio.sleep(0)
         labels = scope.get(CALL_LABELS, self.unnamed)
         seconds = time.perf_counter() - started
         self.record(labels, status, seconds)
@@ -96,6 +95,18 @@ class SignedEndpoint:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+    def _on_loop(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes] | None:
+        """The answer, when the request can be done without waiting; ``None`` otherwise."""
+        if self.services.store.is_sqlite:
+            return self.process(scope, body, request_id, on_loop=True)
+        token = ON_LOOP.set(True)
+        try:
+            return self.process(scope, body, request_id, on_loop=True)
+        except NeedsThread:
+            return None
+        finally:
+            ON_LOOP.reset(token)
 
     async def _in_thread(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes]:
         answer = await anyio.to_thread.run_sync(self.process, scope, body, request_id)

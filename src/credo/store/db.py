@@ -42,6 +42,19 @@ BEFORE_COMMIT: ContextVar[Callable[[Connection], None] | None] = ContextVar(
 # take turns. ``None``: the write may touch anything, and takes turns with every writer.
 WRITE_SCOPE: ContextVar[str | None] = ContextVar("credo.store.write_scope", default=None)
 
+# Set while a request runs on the event loop against a store whose every access waits on the
+# network (PostgreSQL): the first access raises ``NeedsThread`` instead of blocking the loop.
+ON_LOOP: ContextVar[bool] = ContextVar("credo.store.on_loop", default=False)
+
+
+class NeedsThread(BaseException):
+    """A store access from code running on the event loop: run the request again in a thread.
+
+    A ``BaseException``, so that no handler's ``except Exception`` turns it into a failure;
+    whatever ran before the first store access changed nothing in the store.
+    """
+
+
 # PostgreSQL advisory lock keys: every writer holds the store-wide one (shared when its scope is
 # one account, exclusive otherwise); account ids are 12 digits, so they never collide with it.
 _STORE_WIDE_LOCK = -1
@@ -139,6 +152,8 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction."""
+        if ON_LOOP.get():
+            raise NeedsThread
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
@@ -153,6 +168,8 @@ class Store:
         limit reached?) still hold when it inserts, and two concurrent ``CreateUser`` calls for
         one name end in one user and one ``EntityAlreadyExists``, never a constraint error.
         """
+        if ON_LOOP.get():
+            raise NeedsThread
         with self.engine.connect() as conn:
             conn.info["write"] = "durable"
             try:
@@ -187,6 +204,8 @@ class Store:
     @contextmanager
     def write_quietly(self) -> Iterator[Connection]:
         """A write that cannot change any authorization (e.g. last-used times): no cache drops."""
+        if ON_LOOP.get():
+            raise NeedsThread
         with self.engine.connect() as conn:
             conn.info["write"] = True
             try:
