@@ -1,5 +1,6 @@
 """Fixtures for Identity Center: boto3's sso-admin and identitystore clients on a dev server, the
-instance, a second account (made with ``credo account create``) and signed raw JSON calls."""
+instance, a second account (made with ``credo account create``), ``credo sso admin`` as an
+administrator runs it, and signed raw JSON calls."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,8 @@ from tests.conftest import CREDO, Server
 
 SECOND_ACCOUNT = "210987654321"
 JSON_TYPE = "application/x-amz-json-1.1"
+
+AdminRun = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,33 @@ def second_account(server: Server) -> Callable[[str], Any]:
     """Client factory for the root user of a second account."""
     keys = create_account(server)
     return lambda service: server.client(service, keys["AccessKeyId"], keys["SecretAccessKey"])
+
+
+@pytest.fixture
+def admin(server: Server, tmp_path: Path) -> AdminRun:
+    """``credo sso admin ARGS`` as a profile holding the dev root keys, with its own AWS files
+    (the administrator's machine: apart from any user's files the test makes)."""
+    home = tmp_path / "admin"
+    home.mkdir()
+    (home / "config").write_text(f"[profile root]\nregion = us-east-1\nendpoint_url = {server.endpoint}\n")
+    (home / "credentials").write_text("[root]\naws_access_key_id = test\naws_secret_access_key = test\n")
+    env = {
+        "HOME": str(home),
+        "PATH": "/usr/bin:/bin",
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [CREDO, "sso", "admin", *args, "--profile", "root"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    return run
 
 
 def make_user(identitystore: Any, instance: Instance, name: str = "alice") -> str:

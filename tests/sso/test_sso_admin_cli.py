@@ -6,47 +6,14 @@ checked with boto3's own clients and IAM in the second account.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import CREDO, Server
-from tests.sso.conftest import SECOND_ACCOUNT, Instance
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture
-def admin(server: Server, tmp_path: Path) -> Run:
-    """``credo sso admin ARGS`` as a profile holding the dev root keys, with its own AWS files."""
-    (tmp_path / "config").write_text(
-        f"[profile root]\nregion = us-east-1\nendpoint_url = {server.endpoint}\n"
-    )
-    (tmp_path / "credentials").write_text("[root]\naws_access_key_id = test\naws_secret_access_key = test\n")
-    env = {
-        "HOME": str(tmp_path),
-        "PATH": "/usr/bin:/bin",
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-    }
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [CREDO, "sso", "admin", *args, "--profile", "root"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-
-    return run
+from tests.sso.conftest import SECOND_ACCOUNT, AdminRun, Instance
 
 
 def test_the_admin_journey_by_name(
-    admin: Run, second_account: Callable[[str], Any], identitystore: Any, sso: Any, instance: Instance
+    admin: AdminRun, second_account: Callable[[str], Any], identitystore: Any, sso: Any, instance: Instance
 ) -> None:
     """User, group, membership, permission set with AdministratorAccess, assignment to a second account."""
     made = admin(
@@ -85,7 +52,9 @@ def test_the_admin_journey_by_name(
     assert second_account("iam").list_roles(PathPrefix="/aws-reserved/sso.amazonaws.com/")["Roles"] == []
 
 
-def test_names_that_resolve_to_nothing_are_clear(admin: Run, second_account: Callable[[str], Any]) -> None:
+def test_names_that_resolve_to_nothing_are_clear(
+    admin: AdminRun, second_account: Callable[[str], Any]
+) -> None:
     missing_set = admin("assign", "Nope", "--account", SECOND_ACCOUNT, "--user", "nobody")
     assert missing_set.returncode != 0
     assert (
