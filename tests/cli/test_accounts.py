@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
+import httpx
 import pytest
 from tests.conftest import CREDO, DEV_ACCOUNT, POSTGRES_URL, Server, start_server, stop_server
+from tests.console.conftest import USER_PASSWORD, console_user, sign_in
 from tests.server.test_bootstrap import credentials_from, fresh_database
 
 
@@ -31,7 +33,7 @@ def test_create_prints_keys_that_work(server: Server) -> None:
     )
     assert created.returncode == 0, created.stderr
     keys = json.loads(created.stdout)
-    assert set(keys) == {"AccountId", "AccessKeyId", "SecretAccessKey"}
+    assert set(keys) == {"AccountId", "AccessKeyId", "SecretAccessKey", "ConsoleSignInUrl", "RootSignInUrl"}
     assert len(keys["AccountId"]) == 12 and keys["AccountId"] != DEV_ACCOUNT
     client = server.client("sts", keys["AccessKeyId"], keys["SecretAccessKey"])
     assert client.get_caller_identity()["Arn"] == f"arn:aws:iam::{keys['AccountId']}:root"
@@ -63,6 +65,27 @@ def test_create_with_id_alias_and_list(server: Server) -> None:
     assert {(a["AccountId"], a["Alias"]) for a in listed} == {(DEV_ACCOUNT, None), ("111122223333", "team-b")}
     text = credo("account", "list", "--database-url", url).stdout
     assert "111122223333\tteam-b" in text
+
+
+def test_create_prints_console_signin_urls_that_work(server: Server) -> None:
+    """Text and JSON name the IAM users' URL (by alias, else id) and root's; a user signs in through it."""
+    url = server.extra["database_url"]
+    port = {"CREDO_PORT": server.endpoint.rsplit(":", 1)[1]}
+    created = credo("account", "create", "--dev", "--database-url", url, "--alias", "team-c", env=port)
+    assert created.returncode == 0, created.stderr
+    users_url = f"{server.endpoint}/signin?account=team-c"
+    assert f"Console sign-in URL for IAM users: {users_url}\n" in created.stdout
+    assert f"Root user (email and password): {server.endpoint}/signin/root\n" in created.stdout
+    key, secret = credentials_from(created.stdout)
+    console_user(server.client("iam", key, secret), "carol")
+    with httpx.Client(base_url=server.endpoint, follow_redirects=False, timeout=30) as browser:
+        assert 'value="team-c"' in browser.get(users_url).text
+        assert sign_in(browser, "team-c", "carol", USER_PASSWORD).headers["location"] == "/console/home"
+        assert "Root user email address" in browser.get(f"{server.endpoint}/signin/root").text
+    as_json = credo("account", "create", "--dev", "--database-url", url, "--output", "json", env=port)
+    report = json.loads(as_json.stdout)
+    assert report["ConsoleSignInUrl"] == f"{server.endpoint}/signin?account={report['AccountId']}"
+    assert report["RootSignInUrl"] == f"{server.endpoint}/signin/root"
 
 
 @pytest.mark.parametrize(

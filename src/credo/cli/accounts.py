@@ -19,6 +19,8 @@ from sqlalchemy import Connection, insert, select
 
 from credo.cli.credentials_file import (
     CredentialsFileError,
+    console_signin_text,
+    console_signin_urls,
     credentials_file_option,
     root_credentials_text,
     write_new_secret_file,
@@ -96,9 +98,10 @@ def create(
     alias: str | None,
     output: str,
 ) -> None:
-    """Create another account and print its id and root access key (shown once)."""
+    """Create another account; print its id, root access key (shown once) and console sign-in URLs."""
     from credo.iam.accounts import BootstrapError, create_account
 
+    endpoint = _settings(data_dir=data_dir, database_url=database_url).endpoint_url
     store, keyring = _open_store(data_dir, database_url, dev)
     try:
         with store.write() as conn:
@@ -123,13 +126,18 @@ def create(
                 conn.execute(insert(account_aliases).values(alias=alias, account_id=created.account_id))
     finally:
         store.dispose()
+    # As on AWS, the IAM users' URL names the account by its alias when it has one.
+    named = alias or created.account_id
     if output == "json":
+        users_url, root_url = console_signin_urls(endpoint, named)
         click.echo(
             json.dumps(
                 {
                     "AccountId": created.account_id,
                     "AccessKeyId": created.access_key_id,
                     "SecretAccessKey": created.secret_access_key,
+                    "ConsoleSignInUrl": users_url,
+                    "RootSignInUrl": root_url,
                 },
                 indent=2,
             )
@@ -138,7 +146,9 @@ def create(
     click.echo(
         f"account {created.account_id} created; its root credentials (shown once; store them now):\n"
         f"  AWS_ACCESS_KEY_ID={created.access_key_id}\n"
-        f"  AWS_SECRET_ACCESS_KEY={created.secret_access_key}"
+        f"  AWS_SECRET_ACCESS_KEY={created.secret_access_key}\n\n"
+        f"{console_signin_text(endpoint, named)}",
+        nl=False,
     )
 
 

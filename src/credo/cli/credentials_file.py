@@ -12,6 +12,7 @@ import errno
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
@@ -51,9 +52,18 @@ and into ~/.aws/config:
   endpoint_url = {endpoint}
 then: aws --profile credo sts get-caller-identity
 
-Console sign-in URL for IAM users: {endpoint}/signin?account={account_id}
-Root user (email and password): {endpoint}/signin/root
-"""
+{console_signin_text(endpoint, account_id)}"""
+
+
+def console_signin_urls(endpoint: str, account: str) -> tuple[str, str]:
+    """The console's sign-in URLs: IAM users' for ``account`` (its alias or id), then the root user's."""
+    return f"{endpoint}/signin?account={quote(account, safe='')}", f"{endpoint}/signin/root"
+
+
+def console_signin_text(endpoint: str, account: str) -> str:
+    """The two sign-in URLs as every command that makes or starts an account prints them."""
+    users, root = console_signin_urls(endpoint, account)
+    return f"Console sign-in URL for IAM users: {users}\nRoot user (email and password): {root}\n"
 
 
 def write_new_secret_file(path: Path, text: str) -> Path:
