@@ -50,9 +50,15 @@ def choose_role(choices: list[RoleChoice]) -> RoleChoice:
 @click.option(
     "--endpoint-url", default=None, metavar="URL", help="The credo server (asked for when not given)."
 )
-@click.option("--no-browser", is_flag=True, help="Print the sign-in URL instead of opening a browser.")
 @click.option(
-    "--use-device-code", is_flag=True, help="Use the device code flow (confirm a code on any device)."
+    "--no-browser",
+    is_flag=True,
+    help="Do not open the verification URL in the default browser: print it.",
+)
+@click.option(
+    "--use-device-code",
+    is_flag=True,
+    help="Use the device code flow (confirm a code on any device); also used when no browser opens.",
 )
 @guarded
 def configure_sso_command(endpoint_url: str | None, no_browser: bool, use_device_code: bool) -> None:

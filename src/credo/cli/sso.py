@@ -1,7 +1,7 @@
 """``credo sso login | logout | populate``: the aws CLI's SSO commands, against a credo portal.
 
 ``login`` signs in (authorization code with PKCE through the browser by default, the device
-code flow with ``--use-device-code``) and writes botocore's token cache, so unmodified botocore
+code flow with ``--use-device-code`` or when no browser opens) and writes botocore's token cache, so unmodified botocore
 resolves ``sso_session`` profiles; ``logout`` ends the portal session and forgets the token;
 ``populate`` writes one profile per account and role the user can reach, as aws-sso-util does.
 The portal is reached through the profile's endpoint settings, as botocore reaches it.
@@ -24,9 +24,21 @@ from credo.client import sso_login
 from credo.client.shared_config import SharedConfig, config_section_for, effective_profile
 from credo.client.sso_login import SsoLoginError, SsoSession
 
-DEVICE_PROMPT = (
+# The aws CLI v2's words (awscli/customizations/sso/utils.py: OpenBrowserHandler, and
+# PrintOnlyHandler for --no-browser), so what people and scripts read is the same.
+OPENING = (
+    "Attempting to automatically open the SSO authorization page in your default browser.\n"
     "If the browser does not open or you wish to use a different device to authorize this request, "
-    "open the following URL:"
+    "open the following URL:\n\n{uri}\n"
+)
+PRINT_ONLY = "Browser will not be automatically opened.\nPlease visit the following URL:\n\n{uri}\n"
+ENTER_CODE = "\nThen enter the code:\n\n{code}\n"
+AUTOFILL = (
+    "\nAlternatively, you may visit the following URL which will autofill the code upon loading:\n{uri}\n"
+)
+FALLING_BACK = (
+    "No web browser could be opened on this machine (set BROWSER to choose one): "
+    "signing in with the device code flow instead.\n"
 )
 
 
@@ -78,31 +90,65 @@ def target_of(shared: SharedConfig, profile: str | None, session_name: str | Non
     exit_with(f"The profile ({name}) is not configured for SSO: it has no sso_session (or sso_start_url)")
 
 
+def open_browser(url: str) -> bool:
+    """Whether a web browser took ``url``: ``False`` when none is found or the one found (``BROWSER``)
+    fails to start, as ``webbrowser`` reports it."""
+    try:
+        return webbrowser.open_new_tab(url)
+    except webbrowser.Error:
+        return False
+
+
+def offer_authorize_url(url: str, no_browser: bool) -> bool:
+    """Open the authorization page (or, with ``--no-browser``, print it); ``False`` when no browser
+    opened it, so the sign-in falls back to the device code flow."""
+    if no_browser:
+        click.echo(PRINT_ONLY.format(uri=url), nl=False)
+        return True
+    if not open_browser(url):
+        return False
+    click.echo(OPENING.format(uri=url), nl=False)
+    return True
+
+
+def offer_device_code(device: sso_login.DeviceAuthorization, no_browser: bool) -> None:
+    """The verification page and code, as the aws CLI shows them; the browser opens the page with
+    the code filled in unless ``--no-browser`` (or none opened before)."""
+    if no_browser:
+        text = PRINT_ONLY.format(uri=device.uri) + ENTER_CODE.format(code=device.user_code)
+        click.echo(text + AUTOFILL.format(uri=device.complete_uri), nl=False)
+        return
+    click.echo(OPENING.format(uri=device.uri) + ENTER_CODE.format(code=device.user_code), nl=False)
+    # A browser that does not open leaves the printed URL and code, which is all the flow needs.
+    open_browser(device.complete_uri)
+
+
 def sign_in(
     target: Target, endpoint_url: str | None, no_browser: bool, use_device_code: bool, timeout: float
 ) -> None:
-    """The whole login: registration, the chosen flow, the cached token."""
+    """The whole login: registration, the chosen flow, the cached token.
+
+    The authorization code flow needs a browser on this machine (it comes back to a loopback
+    port); when none opens, the sign-in says so and uses the device code flow, whose page can be
+    opened on any device.
+    """
     now = datetime.now(UTC)
     oidc = sso_login.oidc_client(target.profile, target.sso.region, endpoint_url)
-    registration = sso_login.register(oidc, target.sso, authorization_code=not use_device_code, now=now)
-    if use_device_code:
-
-        def show_code(url: str, code: str) -> None:
-            click.echo("Attempting to automatically open the SSO authorization page in your default browser.")
-            click.echo(f"{DEVICE_PROMPT}\n\n{url}\n\nThen enter the code:\n\n{code}\n")
-            if not no_browser:
-                webbrowser.open(url)
-
-        answer = sso_login.device_code_sign_in(oidc, target.sso, registration, show_code)
-    else:
-
-        def show_url(url: str) -> None:
-            click.echo("Attempting to automatically open the SSO authorization page in your default browser.")
-            click.echo(f"{DEVICE_PROMPT}\n\n{url}\n")
-            if not no_browser:
-                webbrowser.open(url)
-
-        answer = sso_login.browser_sign_in(oidc, target.sso, registration, show_url, timeout)
+    answer = None
+    if not use_device_code:
+        registration = sso_login.register(oidc, target.sso, authorization_code=True, now=now)
+        try:
+            answer = sso_login.browser_sign_in(
+                oidc, target.sso, registration, lambda url: offer_authorize_url(url, no_browser), timeout
+            )
+        except sso_login.NoBrowserError:
+            click.echo(FALLING_BACK, nl=False)
+            no_browser = True
+    if answer is None:
+        registration = sso_login.register(oidc, target.sso, authorization_code=False, now=now)
+        answer = sso_login.device_code_sign_in(
+            oidc, target.sso, registration, lambda device: offer_device_code(device, no_browser)
+        )
     sso_login.cache_token(target.sso, registration, answer, now)
     click.echo(f"Successfully logged into Start URL: {target.sso.start_url}")
 
@@ -151,9 +197,15 @@ def sso() -> None:
 
 @sso.command("login")
 @_target_options
-@click.option("--no-browser", is_flag=True, help="Print the sign-in URL instead of opening a browser.")
 @click.option(
-    "--use-device-code", is_flag=True, help="Use the device code flow (confirm a code on any device)."
+    "--no-browser",
+    is_flag=True,
+    help="Do not open the verification URL in the default browser: print it.",
+)
+@click.option(
+    "--use-device-code",
+    is_flag=True,
+    help="Use the device code flow (confirm a code on any device); also used when no browser opens.",
 )
 @click.option(
     "--timeout", type=click.FloatRange(1, 3600), default=300.0, help="Seconds to wait for the browser."

@@ -3,9 +3,9 @@
 Both of AWS's flows, through botocore's own ``sso-oidc`` client (so the endpoint comes from the
 same settings botocore's SSO providers use): authorization code with PKCE, the browser coming
 back to a loopback ``/oauth/callback`` (the default, as in the aws CLI v2), or the device code
-flow (a code to confirm on the portal's page, for machines without a browser). The token, with
-the refresh token and the client registration, is cached where botocore's SSO token provider
-reads and refreshes it (``credo.client.sso_cache``).
+flow (a code to confirm on the portal's page, for machines without a browser; the caller falls
+back to it when no browser opens). The token, with the refresh token and the client registration,
+is cached where botocore's SSO token provider reads and refreshes it (``credo.client.sso_cache``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,20 @@ def now() -> datetime:
 
 class SsoLoginError(Exception):
     """The sign-in could not finish; the message says why, in AWS's words where it has them."""
+
+
+class NoBrowserError(SsoLoginError):
+    """No web browser took the authorization URL: the authorization code flow cannot go on here."""
+
+
+@dataclass(frozen=True)
+class DeviceAuthorization:
+    """What the person needs to approve a device code sign-in: the page, and the code to type
+    there (``complete_uri`` carries the code already)."""
+
+    uri: str
+    user_code: str
+    complete_uri: str
 
 
 @dataclass(frozen=True)
@@ -131,15 +145,16 @@ def device_code_sign_in(
     oidc: Any,
     sso: SsoSession,
     registration: dict[str, Any],
-    show: Callable[[str, str], None],
+    show: Callable[[DeviceAuthorization], None],
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """StartDeviceAuthorization, ``show(url, user code)``, then CreateToken until it is approved."""
+    """StartDeviceAuthorization, ``show`` its URLs and code, then CreateToken until it is approved."""
     client = {"clientId": registration["clientId"], "clientSecret": registration["clientSecret"]}
     started = _call(
         "StartDeviceAuthorization", oidc.start_device_authorization, **client, startUrl=sso.start_url
     )
-    show(started.get("verificationUriComplete") or started["verificationUri"], started["userCode"])
+    uri = started["verificationUri"]
+    show(DeviceAuthorization(uri, started["userCode"], started.get("verificationUriComplete") or uri))
     interval = float(started.get("interval") or 5)
     deadline = time.monotonic() + float(started.get("expiresIn") or 600)
     errors = oidc.exceptions
@@ -186,10 +201,15 @@ def browser_sign_in(
     oidc: Any,
     sso: SsoSession,
     registration: dict[str, Any],
-    open_browser: Callable[[str], None],
+    open_browser: Callable[[str], bool],
     timeout: float = 300.0,
 ) -> dict[str, Any]:
-    """Authorization code with PKCE: the browser signs in and comes back to a loopback port."""
+    """Authorization code with PKCE: the browser signs in and comes back to a loopback port.
+
+    ``open_browser(url)`` says whether a browser took the URL (or the person was shown it to open
+    themselves); ``False`` ends the attempt with ``NoBrowserError``, so the caller can fall back
+    to the device code flow, which needs no browser on this machine.
+    """
     state = secrets.token_urlsafe(32)
     pkce = Pkce.new()
 
@@ -207,7 +227,8 @@ def browser_sign_in(
             f"Cannot listen on 127.0.0.1 for the redirect: {error.strerror or error}"
         ) from None
     try:
-        open_browser(authorize_url(oidc, registration, sso, redirect.uri, state, pkce))
+        if not open_browser(authorize_url(oidc, registration, sso, redirect.uri, state, pkce)):
+            raise NoBrowserError("No web browser could be opened on this machine.")
         params = redirect.wait(timeout)
     except RedirectTimeout:
         raise SsoLoginError(

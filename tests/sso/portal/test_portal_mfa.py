@@ -197,7 +197,7 @@ def test_sso_login_through_the_device_page_with_mfa(
     try:
         lines = read_until(process.stdout, "/start/device?user_code=")  # type: ignore[arg-type]
         web = browser()
-        page = to_code_step(web, url_in(lines, "/start/device"))
+        page = to_code_step(web, url_in(lines, "/start/device?user_code="))
         device_page = send_code(web, page, code(seed, clock.step()))
         assert device_page.url.path == "/start/device" and "Allow" in device_page.text, device_page.text
         allowed = web.post(

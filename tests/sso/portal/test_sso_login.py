@@ -39,7 +39,7 @@ def device_login(server: Server, aws_files: AwsFiles, web: httpx.Client, *args: 
     process = credo_process(["sso", "login", "--use-device-code", "--no-browser", *args], aws_files.env)
     try:
         lines = read_until(process.stdout, "/start/device?user_code=")  # type: ignore[arg-type]
-        answer_device(web, url_in(lines, "/start/device"))
+        answer_device(web, url_in(lines, "/start/device?user_code="))
         rest, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
@@ -148,7 +148,7 @@ def test_configure_sso_end_to_end(
         process.stdin.write("\n".join(answers) + "\n")
         process.stdin.flush()
         lines = read_until(process.stdout, "/start/device?user_code=")  # type: ignore[arg-type]
-        answer_device(browser(), url_in(lines, "/start/device"))
+        answer_device(browser(), url_in(lines, "/start/device?user_code="))
         rest, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
