@@ -72,6 +72,10 @@ COMMANDS = {
         "Replace a profile's access key with a new one, then delete the old key.",
     ),
     "serve": LazyCommand("credo.cli.server_commands:serve", "Run the IAM and STS endpoint."),
+    "service": LazyCommand(
+        "credo.cli.services:service",
+        "Your own services' definitions: actions, resources, condition keys and HTTP routes.",
+    ),
     "sso": LazyCommand(
         "credo.cli.sso:sso",
         "Single sign-on: sign in to the access portal, sign out, write a profile per role.",

@@ -966,3 +966,16 @@ audit_event_resources = Table(
 Index("ix_audit_event_resources_event", audit_event_resources.c.event_id)
 Index("ix_audit_event_resources_name", audit_event_resources.c.resource_name)
 Index("ix_audit_event_resources_type", audit_event_resources.c.resource_type)
+
+# Service definitions of the teams' own services (credo.gateway): one per prefix and scope,
+# where scope is an account id or "*" for every account. ``document`` is the checked definition
+# as canonical JSON; ``version`` counts its puts.
+service_definitions = Table(
+    "service_definitions",
+    metadata,
+    Column("prefix", String(64), primary_key=True),
+    Column("scope", String(12), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
