@@ -3,7 +3,7 @@ the switch-role link) and the **Permissions**, **Trust relationships** and **Tag
 
 Read with GetRole (and ListAccountAliases for the link's account, the id when there is no alias
 or it may not be read); the tabs' actions live in ``holder_policies``, ``roles_settings`` and
-``roles_tags``.
+``roles_tags``. A role Identity Center provisioned says so and offers none of them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from credo.console.identity_center_roles import ProvisionedFrom, provisioned_from
 from credo.console.pages import ConsolePages
 from credo.console.policy_forms import Permissions, read_permissions
 from credo.console.roles_reading import Role, account_name, read_role
@@ -64,13 +65,14 @@ class RoleDetailPages:
         tab = _tab_of(request)
         caller = self.pages.caller(request, session)
 
-        def gather() -> tuple[Role, str, Permissions | None]:
+        def gather() -> tuple[Role, str, Permissions | None, ProvisionedFrom | None]:
             role = read_role(caller, name)
             permissions = read_permissions(caller, "Role", role.name) if tab == "permissions" else None
-            return role, account_name(caller), permissions
+            managed = provisioned_from(caller.services, role.role_id, role.name)
+            return role, account_name(caller), permissions, managed
 
         try:
-            role, account, permissions = await anyio.to_thread.run_sync(gather)
+            role, account, permissions, managed = await anyio.to_thread.run_sync(gather)
         except AwsError as error:
             return self.pages.page(
                 "entity_missing.html",
@@ -92,5 +94,6 @@ class RoleDetailPages:
             tab=tab,
             permissions=permissions,
             switch_link=switch_role_link(base_url, account, role.path, role.name),
+            managed=managed,
             errors=errors,
         )

@@ -16,6 +16,7 @@ from credo.iam.password_policy import as_utc
 
 @dataclass(frozen=True)
 class Role:
+    role_id: str
     name: str
     path: str
     arn: str
@@ -46,6 +47,7 @@ def read_role(caller: Caller, name: str) -> Role:
     role: dict[str, Any] = caller.call("GetRole", RoleName=name)["Role"]
     used = role.get("RoleLastUsed") or {}
     return Role(
+        role["RoleId"],
         role["RoleName"],
         role["Path"],
         role["Arn"],

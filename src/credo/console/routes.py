@@ -13,6 +13,7 @@ from credo.console.account_settings import AccountSettingsPages
 from credo.console.credentials import SecurityCredentialsPages
 from credo.console.federation import FederationEndpoint
 from credo.console.groups import GroupsPages
+from credo.console.identity_center_routes import IdentityCenterPages
 from credo.console.mfa_pages import MfaPages
 from credo.console.pages import ConsolePages
 from credo.console.policies import PoliciesPages
@@ -44,6 +45,7 @@ def console_routes(services: Services) -> list[BaseRoute]:
         *RolesPages(pages).routes(),
         *PoliciesPages(pages).routes(),
         *AccountSettingsPages(pages).routes(),
+        *IdentityCenterPages(pages).routes(),
         *pages.routes(),
     ]
 

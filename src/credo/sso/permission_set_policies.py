@@ -146,14 +146,21 @@ def list_customer_managed_policies(call: Call) -> Result:
     )
 
 
-def put_inline_policy(call: Call) -> Result:
-    document: str = call.params["InlinePolicy"]
+def check_inline_policy(document: str) -> None:
+    """Refuse an inline policy the provisioned role could not hold: IAM's checks of an identity
+    policy (``MalformedPolicyDocument``), and a role's inline size quota. Pure, so the console
+    can check a document before it creates the permission set that will hold it."""
     parse_policy(document, "identity")
     if policy_size(document) > ROLE.inline_quota:
         raise ServiceQuotaExceededException(
             f"The inline policy exceeds the maximum of {ROLE.inline_quota} characters (without whitespace) "
             "a role's inline policies may have."
         )
+
+
+def put_inline_policy(call: Call) -> Result:
+    document: str = call.params["InlinePolicy"]
+    check_inline_policy(document)
     with call.services.store.write() as conn:
         _instance, row = load(call, conn)
         touch(conn, row, inline_policy=document)

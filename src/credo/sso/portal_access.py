@@ -61,16 +61,26 @@ def _assigned(conn: Connection, user_id: str) -> Any:
     )
 
 
-def reachable_accounts(conn: Connection, user_id: str) -> list[Account]:
-    """Every account the user has an assignment in, by name."""
-    assigned = _assigned(conn, user_id).subquery()
+def _accounts(conn: Connection, *where: Any) -> list[Account]:
+    """Accounts by name (the alias, else the id), as ListAccounts names them."""
     rows = conn.execute(
         select(accounts.c.id, accounts.c.email, account_aliases.c.alias)
         .select_from(accounts.outerjoin(account_aliases, account_aliases.c.account_id == accounts.c.id))
-        .where(accounts.c.id.in_(select(assigned.c.account_id)))
+        .where(*where)
     ).all()
     found = [Account(row.id, row.alias or row.id, row.email or "") for row in rows]
     return sorted(found, key=lambda account: (account.name, account.account_id))
+
+
+def reachable_accounts(conn: Connection, user_id: str) -> list[Account]:
+    """Every account the user has an assignment in, by name."""
+    assigned = _assigned(conn, user_id).subquery()
+    return _accounts(conn, accounts.c.id.in_(select(assigned.c.account_id)))
+
+
+def installation_accounts(conn: Connection) -> list[Account]:
+    """Every account of the installation, by name: what Identity Center may assign access to."""
+    return _accounts(conn)
 
 
 def reachable_roles(conn: Connection, user_id: str, account_id: str) -> list[str]:
