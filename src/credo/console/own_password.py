@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from credo.console import sessions
+from credo.console import sessions, signin
 from credo.console.mfa_devices import SELF_PATH
 from credo.console.overview import Caller
 from credo.console.pages import ConsolePages
@@ -33,10 +33,13 @@ ROOT_PASSWORD = (
 )
 
 
-def change_password(caller: Caller, old: str, new: str) -> AwsError | None:
+def change_password(
+    caller: Caller, old: str, new: str, *, completes_sign_in: bool = False
+) -> AwsError | None:
     """ChangePassword as the caller; on success this session is re-stamped so it stays signed in.
 
-    Blocking (argon2, the store): run it in a worker thread.
+    ``completes_sign_in``: the new password a sign-in demanded, which ends that sign-in (so the
+    user's PasswordLastUsed is set). Blocking (argon2, the store): run it in a worker thread.
     """
     try:
         caller.call("ChangePassword", OldPassword=old, NewPassword=new)
@@ -48,6 +51,8 @@ def change_password(caller: Caller, old: str, new: str) -> AwsError | None:
             select(login_profiles.c.password_hash).where(login_profiles.c.user_id == session.user_id)
         ).scalar()
         sessions.advance(conn, session, "active", stamp=sessions.credential_stamp(stored))
+        if completes_sign_in:
+            signin.note_password_used(conn, session.user_id, services.clock.now())
     return None
 
 

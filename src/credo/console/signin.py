@@ -14,7 +14,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, RowMapping, func, insert, or_, select
+from sqlalchemy import Connection, RowMapping, func, insert, or_, select, update
 
 from credo import ids, metrics
 from credo.call import Services
@@ -167,7 +167,20 @@ def check_user(
             signin_events.record_user(
                 conn, services, client, account_id, found, result.outcome is Outcome.SIGNED_IN
             )
+        if result.outcome is Outcome.SIGNED_IN and result.stage == "active":
+            note_password_used(conn, result.user_id, now)
     return result
+
+
+def note_password_used(conn: Connection, user_id: str | None, now: datetime) -> None:
+    """GetUser's ``PasswordLastUsed``, set as AWS sets it: when a password sign-in is complete
+    (after the MFA code or the forced new password, when asked for). Root has no such column.
+
+    Called inside a ``write_quietly`` transaction: the time grants and revokes nothing, so no
+    cache need drop anything.
+    """
+    if user_id is not None:
+        conn.execute(update(users).where(users.c.id == user_id).values(password_last_used=now))
 
 
 def _decide_user(

@@ -197,6 +197,8 @@ class SignInPages:
                 ):
                     stage = "password"
                 sessions.advance(conn, session, stage, mfa_at=now)
+                if stage == "active":
+                    signin.note_password_used(conn, session.user_id, now)
                 return stage
 
         answer = await anyio.to_thread.run_sync(check)
@@ -236,7 +238,9 @@ class SignInPages:
             )
         caller = Caller(self.console.services, session, self.console.source_ip(request), is_secure(request))
         # This session goes on under the new password; others end at their next request.
-        refused = await anyio.to_thread.run_sync(change_password, caller, form.get("old_password", ""), new)
+        refused = await anyio.to_thread.run_sync(
+            lambda: change_password(caller, form.get("old_password", ""), new, completes_sign_in=True)
+        )
         error = refused.message if refused is not None else None
         if error is not None:
             return self.console.render(
