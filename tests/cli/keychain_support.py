@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.cli.conftest import AwsFiles, run_on_pty
+from tests.keyring_backend.credo_test_keyring import backend_environment
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -22,6 +23,30 @@ def keychain_env(aws_files: AwsFiles) -> dict[str, str]:
         "CREDO_KEYRING_PASSPHRASE": PASSPHRASE,
         "CREDO_KEYRING_FILE": str(aws_files.home / ".local" / "share" / "credo" / "keychain.json"),
     }
+
+
+def os_keychain_env(aws_files: AwsFiles, fault: str | None = None) -> dict[str, str]:
+    """Settings for credo's default OS keychain, served by the tests' own keyring backend (a JSON
+    file in the temporary home; ``fault`` makes an operation fail, see ``credo_test_keyring``)."""
+    return backend_environment(aws_files.home / "os-keychain.json", fault)
+
+
+def os_keychain_entries(aws_files: AwsFiles) -> dict[str, dict[str, Any]]:
+    """What the tests' OS keychain holds: ``{service: {profile: the entry's JSON document}}``."""
+    path = aws_files.home / "os-keychain.json"
+    secrets: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    return {
+        service: {name: json.loads(text) for name, text in names.items()}
+        for service, names in secrets.items()
+    }
+
+
+def put_os_keychain_entry(aws_files: AwsFiles, service: str, profile: str, document: dict[str, Any]) -> None:
+    """Replace one entry of the tests' OS keychain, as another program using the keychain could."""
+    path = aws_files.home / "os-keychain.json"
+    secrets: dict[str, dict[str, str]] = json.loads(path.read_text())
+    secrets.setdefault(service, {})[profile] = json.dumps(document)
+    path.write_text(json.dumps(secrets))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from credo.cli.keychain_failures import keychain_guarded
 from credo.client.keychain import ROLE_SESSION_SERVICE, SESSION_SERVICE, Keychain, open_keychain
 from credo.client.profile_sources import credential_process_line, keychain_profile_of
 from credo.client.resolver import ResolveError, Resolver
+from credo.client.secret_store import KeychainError
 from credo.client.shared_config import CREDENTIAL_KEYS, SharedConfig, config_section_for, mask
 
 PLAINTEXT_KEYS = (*CREDENTIAL_KEYS, "aws_security_token")
@@ -105,6 +106,14 @@ def add_command(
     click.echo(f"Stored access key {key_id} for profile {profile} in the {keychain.store.description}.")
     for path in changed:
         click.echo(f"Removed the profile's plaintext keys from {path}.")
+    try:
+        forget_sessions(keychain, shared, profile)
+    except KeychainError as error:  # tidying only: a replaced key's sessions are never re-used
+        click.echo(
+            f"warning: sessions cached from the profile's previous key could not be deleted: {error} "
+            "(they are not used again, and expire on their own)",
+            err=True,
+        )
     click.echo(f"aws --profile {profile} … now gets short-lived credentials through credo.")
 
 

@@ -2,7 +2,7 @@
 
 The profile's key is in the keychain (a keychain profile) or in a shared file (plaintext
 keys); ``credo.client.key_rotation`` does the rotation and says the state on any failure.
-Sessions cached from the old key are dropped once the new key is stored.
+Sessions cached from the old key are dropped once the new key is stored and read back.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from credo.cli.keychain_failures import keychain_guarded
 from credo.client.aws_calls import CallerKeys
 from credo.client.config_files import read_ini
 from credo.client.key_rotation import Rotation, RotationFailed, SessionFor
-from credo.client.keychain import Keychain, open_keychain
+from credo.client.keychain import Keychain, LongTermKey, open_keychain
 from credo.client.profile_sources import source_of
 from credo.client.resolver import Resolver, chain_of
 from credo.client.shared_config import SharedConfig, config_section_for, load_shared_config, region_of
@@ -29,55 +29,65 @@ def _text(value: object) -> str | None:
 
 
 class KeychainHome:
-    """The key in credo's keychain; storing a new one drops every session cached from the old."""
+    """The key in credo's keychain; the old entry is kept to be put back exactly (its sessions stay valid)."""
 
-    def __init__(self, keychain: Keychain, shared: SharedConfig, profile: str) -> None:
-        self.keychain, self.shared, self.profile = keychain, shared, profile
+    def __init__(self, keychain: Keychain, shared: SharedConfig, profile: str, old: LongTermKey) -> None:
+        self.keychain, self.shared, self.profile, self.old = keychain, shared, profile, old
 
     @property
     def description(self) -> str:
         return f"the {self.keychain.store.description}"
 
-    def store(self, access_key_id: str, secret_access_key: str) -> None:
+    def write(self, access_key_id: str, secret_access_key: str) -> None:
         self.keychain.store_keys(self.profile, access_key_id, secret_access_key)
-        stored = self.keychain.keys(self.profile)
-        if stored is None or (stored.access_key_id, stored.secret_access_key) != (
-            access_key_id,
-            secret_access_key,
-        ):
-            raise RuntimeError("the keychain did not give the new key back")
+
+    def held(self) -> tuple[str, str] | None:
+        key = self.keychain.keys(self.profile)
+        return None if key is None else (key.access_key_id, key.secret_access_key)
+
+    def put_back(self) -> None:
+        self.keychain.put_keys(self.profile, self.old)
+
+    def forget_sessions(self) -> None:
         forget_sessions(self.keychain, self.shared, self.profile)
 
 
 class FileHome:
     """Plaintext keys in the credentials file (or the config file): replaced in place, atomically."""
 
-    def __init__(self, profile: str, in_config: bool, path: str) -> None:
-        self.profile, self.in_config, self.path = profile, in_config, path
+    def __init__(self, profile: str, in_config: bool, path: str, old: CallerKeys) -> None:
+        self.profile, self.in_config, self.path, self.old = profile, in_config, path, old
 
     @property
     def description(self) -> str:
         return self.path
 
-    def store(self, access_key_id: str, secret_access_key: str) -> None:
+    def _section(self) -> str:
+        return config_section_for(self.profile) if self.in_config else self.profile
+
+    def write(self, access_key_id: str, secret_access_key: str) -> None:
         shared = load_shared_config()  # as it is now: only the two keys change
         for key, value in (
             ("aws_access_key_id", access_key_id),
             ("aws_secret_access_key", secret_access_key),
         ):
             if self.in_config:
-                shared.set_config(config_section_for(self.profile), key, value)
+                shared.set_config(self._section(), key, value)
             else:
                 shared.set_credential(self.profile, key, value)
         shared.save()
-        document = read_ini(self.path)
-        section = document.section(config_section_for(self.profile) if self.in_config else self.profile)
+
+    def held(self) -> tuple[str, str] | None:
+        section = read_ini(self.path).section(self._section())
         values = section.values() if section is not None else {}
-        if (values.get("aws_access_key_id"), values.get("aws_secret_access_key")) != (
-            access_key_id,
-            secret_access_key,
-        ):
-            raise RuntimeError(f"{self.path} did not hold the new key when read back")
+        key_id, secret = values.get("aws_access_key_id"), values.get("aws_secret_access_key")
+        return (key_id, secret) if isinstance(key_id, str) and isinstance(secret, str) else None
+
+    def put_back(self) -> None:
+        self.write(self.old.access_key_id, self.old.secret_access_key)
+
+    def forget_sessions(self) -> None:
+        """Nothing to drop: credo caches no session for plaintext keys."""
 
 
 def _keychain_sessions(resolver: Resolver, profile: str) -> SessionFor:
@@ -144,7 +154,7 @@ def rotate_command(profile: str) -> None:
         if key is None:
             exit_with(f"No access key for profile {profile} in the {keychain.store.description}")
         old = key.as_caller()
-        home = KeychainHome(keychain, shared, profile)
+        home = KeychainHome(keychain, shared, profile, key)
         session_for: SessionFor = (
             _keychain_sessions(Resolver(shared, keychain), profile) if serial else (lambda keys: keys)
         )
@@ -170,11 +180,13 @@ def rotate_command(profile: str) -> None:
             str(holder["aws_access_key_id"]).strip(), str(holder["aws_secret_access_key"]).strip()
         )
         path = shared.config.path if in_config else shared.credentials.path
-        home = FileHome(profile, in_config, path)
+        home = FileHome(profile, in_config, path, old)
         session_for = _file_sessions(profile, serial, region) if serial else (lambda keys: keys)
     if serial:
         session_for = _with_notice(profile, session_for, old.access_key_id)
-    rotation = Rotation(profile, region, old, home, session_for, say=click.echo)
+    rotation = Rotation(
+        profile, region, old, home, session_for, say=click.echo, warn=lambda text: click.echo(text, err=True)
+    )
     try:
         done = rotation.run()
     except RotationFailed as error:

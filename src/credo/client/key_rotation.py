@@ -7,6 +7,13 @@ store it where the old one was, and only then delete the old key — signed by t
 session, which proves once more that the new key works. Each failure says which state it
 left: nothing changed (the new key deleted again), two keys on the server, or the new key
 stored and the old one still active.
+
+The new key counts as stored only once it reads back from its home. Until then the old key
+is kept (in memory, as it was stored); when storing fails at any point — even after the
+write — the old key is put back and read back before the new one is deleted on the server,
+and when it cannot be, nothing is deleted and the message says what the home holds. Dropping
+the sessions cached from the old key comes after, and only warns when it fails: they were
+made from the old key, so they are not used again anyway.
 """
 
 from __future__ import annotations
@@ -34,8 +41,20 @@ class KeyHome(Protocol):
     @property
     def description(self) -> str: ...
 
-    def store(self, access_key_id: str, secret_access_key: str) -> None:
-        """Replace the stored key; raise if the new one cannot be read back."""
+    def write(self, access_key_id: str, secret_access_key: str) -> None:
+        """Replace the stored key."""
+        ...
+
+    def held(self) -> tuple[str, str] | None:
+        """The key stored now, read back from the home (None: no key there)."""
+        ...
+
+    def put_back(self) -> None:
+        """Store again the key that was there when the rotation began, exactly as it was."""
+        ...
+
+    def forget_sessions(self) -> None:
+        """Drop what was cached from the old key; nothing depends on it succeeding."""
         ...
 
 
@@ -68,6 +87,7 @@ class Rotation:
     home: KeyHome
     session_for: SessionFor
     say: Callable[[str], None]
+    warn: Callable[[str], None]
     sleep: Callable[[float], None] = time.sleep
 
     def _iam(self, caller: CallerKeys) -> Any:
@@ -87,15 +107,59 @@ class Rotation:
         new = self._create(old_caller, user_arn)
         self.say(f"Created access key {new.access_key_id} for {user_arn}.")
         self._prove(new, user_arn, old_caller)
-        try:
-            self.home.store(new.access_key_id, new.secret_access_key)
-        except Exception as error:  # whatever the store raised, the state must be told
-            raise RotationFailed(
-                self._undo(new.access_key_id, old_caller, f"it could not be stored: {error}")
-            ) from None
-        self.say(f"Stored {new.access_key_id} for profile {self.profile} in {self.home.description}.")
+        self._store(new, old_caller)
         self._delete_old(new)
         return Rotated(user_arn, old_id, new.access_key_id)
+
+    def _store(self, new: CallerKeys, old_caller: CallerKeys) -> None:
+        """Write the new key and read it back; any failure puts the old key back before undoing."""
+        try:
+            self.home.write(new.access_key_id, new.secret_access_key)
+            if self.home.held() != (new.access_key_id, new.secret_access_key):
+                raise RuntimeError(f"{self.home.description} did not give the new key back")
+        except Exception as error:  # whatever the home raised, the state must be told
+            raise RotationFailed(self._store_failed(new.access_key_id, old_caller, str(error))) from None
+        self.say(f"Stored {new.access_key_id} for profile {self.profile} in {self.home.description}.")
+        try:
+            self.home.forget_sessions()
+        except Exception as error:  # tidying only: the old sessions' basis names the old key
+            self.warn(
+                f"warning: the sessions cached from {self.old.access_key_id} could not be deleted: "
+                f"{_sentence(str(error))} They are not used again (they were made from the old key) "
+                "and expire on their own."
+            )
+
+    def _store_failed(self, new_id: str, old_caller: CallerKeys, why: str) -> str:
+        """Put the old key back; undo on the server only when the home is seen to hold it again."""
+        old_id = self.old.access_key_id
+        problems: list[str] = []
+        try:
+            self.home.put_back()
+        except Exception as error:  # the read below says where that left the home
+            problems.append(_sentence(str(error)))
+        try:
+            held = self.home.held()
+        except Exception as error:
+            problems.append(f"reading {self.home.description} failed: {_sentence(str(error))}")
+            held = None
+        else:
+            if held == (old_id, self.old.secret_access_key):
+                return self._undo(new_id, old_caller, f"it could not be stored: {why}")
+            problems.append(f"{self.home.description} holds {held[0] if held else 'no key'}.")
+        failed = (
+            f"The new key {new_id} could not be stored for profile {self.profile}: {_sentence(why)}\n"
+            f"The old key {old_id} could not be put back: {' '.join(problems)}\n"
+        )
+        if held is not None and held[0] == new_id:
+            return failed + (
+                f"Profile {self.profile} uses the new key {new_id}, which works; the old key {old_id} is still "
+                f"active on the server. Delete it when you can: {_delete_hint(old_id, self.profile)}"
+            )
+        return failed + (
+            f"Nothing was deleted: both {old_id} and {new_id} are still active on the server. When "
+            f"{self.home.description} can be used again, see which key profile {self.profile} holds and delete "
+            f"the other one: {_delete_hint('ID', self.profile)}"
+        )
 
     def _guarded(self, step: Callable[[], CallerKeys], state: str) -> CallerKeys:
         try:

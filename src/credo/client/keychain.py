@@ -72,13 +72,23 @@ class Keychain:
         return LongTermKey(data["AccessKeyId"], data["SecretAccessKey"], data["Generation"], data["Added"])
 
     def store_keys(self, profile: str, access_key_id: str, secret_access_key: str) -> LongTermKey:
-        """Store (or replace) the profile's key under a new generation; drops its cached session."""
+        """Store (or replace) the profile's key under a new generation.
+
+        Sessions cached from a replaced key are unusable from then on (their basis names its
+        generation); deleting them is tidying, left to the caller, so that a failure there can
+        never be mistaken for a failure to store the key.
+        """
         key = LongTermKey(
             access_key_id,
             secret_access_key,
             generation=_new_generation(),
             added=datetime.now(UTC).isoformat(timespec="seconds"),
         )
+        self.put_keys(profile, key)
+        return key
+
+    def put_keys(self, profile: str, key: LongTermKey) -> None:
+        """Store ``key`` exactly as given (generation included): a rotation putting the old one back."""
         document = {
             "AccessKeyId": key.access_key_id,
             "SecretAccessKey": key.secret_access_key,
@@ -86,8 +96,6 @@ class Keychain:
             "Added": key.added,
         }
         self.store.set(KEYS_SERVICE, profile, json.dumps(document))
-        self.store.delete(SESSION_SERVICE, profile)
-        return key
 
     def delete_keys(self, profile: str) -> bool:
         return self.store.delete(KEYS_SERVICE, profile)
