@@ -21,7 +21,13 @@ from credo.cli.configure_import import (
 )
 from credo.cli.failures import exit_with
 from credo.cli.keychain_failures import keychain_guarded
-from credo.client.keychain import ROLE_SESSION_SERVICE, SESSION_SERVICE, Keychain, open_keychain
+from credo.client.keychain import (
+    ROLE_SESSION_SERVICE,
+    SAML_SESSION_SERVICE,
+    SESSION_SERVICE,
+    Keychain,
+    open_keychain,
+)
 from credo.client.profile_sources import credential_process_line, keychain_profile_of
 from credo.client.resolver import ResolveError, Resolver
 from credo.client.secret_store import KeychainError
@@ -152,6 +158,7 @@ def remove_command(profile: str, yes: bool) -> None:
             f"Remove access key {mask(key.access_key_id)} of profile {profile} from the keychain?", abort=True
         )
     dropped = forget_sessions(keychain, shared, profile)
+    dropped += int(keychain.delete_session(SAML_SESSION_SERVICE, profile))  # a SAML login profile's
     removed = keychain.delete_keys(profile)
     if ours:
         from credo.client.config_files import remove_option

@@ -1,8 +1,9 @@
 """``credo list``: every profile, where its credentials come from, and its cached session's expiry.
 
 Sources are named as botocore's chain would pick them for the profile: ``keychain`` (credo),
-``role``, ``sso``, ``web-identity``, ``file`` (plaintext keys), ``process`` (another
-``credential_process``), ``none``. The session column is for profiles credo resolves: the
+``saml`` (credo's SAML login through ``credential_process``), ``role``, ``sso``,
+``web-identity``, ``file`` (plaintext keys), ``process`` (another ``credential_process``),
+``none``. The session column is for profiles credo resolves: the
 expiry of the session it would re-use, ``expired``, or ``-``. The keychain is opened only
 when some profile needs it.
 """
@@ -20,6 +21,7 @@ from credo.cli.keychain_failures import keychain_guarded
 from credo.client.keychain import Keychain, open_keychain
 from credo.client.profile_sources import source_of
 from credo.client.resolver import ResolveError, Resolver
+from credo.client.saml_sessions import SamlSessions, saml_profile
 from credo.client.secret_store import KeychainError
 from credo.client.shared_config import SharedConfig, mask
 
@@ -62,6 +64,17 @@ def _keychain_row(resolver: Resolver, name: str, kind: str, detail: str, now: da
     return Row(name, kind, detail, expiration.isoformat(), _remaining(expiration, now))
 
 
+def _saml_row(shared: SharedConfig, keychain: Keychain, name: str, detail: str, now: datetime) -> Row:
+    try:
+        profile = saml_profile(shared, name)
+    except ResolveError as error:
+        return Row(name, "saml", f"{detail} ({error})", None, "-")
+    cached = SamlSessions(keychain).stored(profile) if profile is not None else None
+    if cached is None:
+        return Row(name, "saml", detail, None, "-")
+    return Row(name, "saml", detail, cached.expiration.isoformat(), _remaining(cached.expiration, now))
+
+
 def rows(shared: SharedConfig, keychain: Keychain | None) -> list[Row]:
     found: list[Row] = []
     now = datetime.now(UTC)
@@ -70,6 +83,8 @@ def rows(shared: SharedConfig, keychain: Keychain | None) -> list[Row]:
         source = source_of(shared.config_profiles().get(name, {}), shared.credential_profiles().get(name, {}))
         if resolver is not None and source.kind in ("keychain", "role"):
             found.append(_keychain_row(resolver, name, source.kind, source.detail, now))
+        elif keychain is not None and source.kind == "saml":
+            found.append(_saml_row(shared, keychain, name, source.detail, now))
         else:
             found.append(Row(name, source.kind, source.detail, None, "-"))
     return found
@@ -78,7 +93,7 @@ def rows(shared: SharedConfig, keychain: Keychain | None) -> list[Row]:
 def _needs_keychain(shared: SharedConfig) -> bool:
     return any(
         source_of(shared.config_profiles().get(name, {}), shared.credential_profiles().get(name, {})).kind
-        == "keychain"
+        in ("keychain", "saml")
         for name in shared.profile_names()
     )
 

@@ -12,6 +12,14 @@ from credo.client.shared_config import SharedConfig, config_section_for
 from credo.client.temporary_credentials import TemporaryCredentials
 
 DEFAULT_REGION = "us-east-1"
+# What a login writes into the credentials file (saml2aws's keys).
+SESSION_KEYS = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "x_security_token_expires",
+    "x_principal_arn",
+)
 
 
 def setting(shared: SharedConfig, profile: str, key: str) -> str | None:
@@ -21,11 +29,21 @@ def setting(shared: SharedConfig, profile: str, key: str) -> str | None:
 
 def store_session(shared: SharedConfig, profile: str, credentials: TemporaryCredentials) -> None:
     """The session's keys into the profile's credentials section, as saml2aws writes them."""
-    shared.set_credential(profile, "aws_access_key_id", credentials.access_key_id)
-    shared.set_credential(profile, "aws_secret_access_key", credentials.secret_access_key)
-    shared.set_credential(profile, "aws_session_token", credentials.session_token)
-    shared.set_credential(profile, "x_security_token_expires", credentials.expiration.isoformat())
-    shared.set_credential(profile, "x_principal_arn", credentials.assumed_role_arn)
+    values = (
+        credentials.access_key_id,
+        credentials.secret_access_key,
+        credentials.session_token,
+        credentials.expiration.isoformat(),
+        credentials.assumed_role_arn,
+    )
+    for key, value in zip(SESSION_KEYS, values, strict=True):
+        shared.set_credential(profile, key, value)
+
+
+def drop_session(shared: SharedConfig, profile: str) -> None:
+    """Remove what ``store_session`` writes: botocore would prefer those keys to ``credential_process``."""
+    for key in SESSION_KEYS:
+        shared.remove_credential(profile, key)
 
 
 def endpoint_for(shared: SharedConfig, profile: str, given: str | None) -> str:
@@ -38,18 +56,28 @@ def endpoint_for(shared: SharedConfig, profile: str, given: str | None) -> str:
     return endpoint
 
 
+def keep_settings(shared: SharedConfig, profile: str, endpoint_url: str | None, kept: dict[str, str]) -> None:
+    """The endpoint (when given) and the kept ``credo_*`` options into the profile's config section."""
+    section = config_section_for(profile)
+    if endpoint_url:
+        shared.set_config(section, "endpoint_url", endpoint_url)
+    for key, value in kept.items():
+        shared.set_config(section, key, value)
+
+
+def say_signed_in(profile: str, credentials: TemporaryCredentials, where: str = "") -> None:
+    click.echo(
+        f"Profile {profile} signs as {credentials.assumed_role_arn} until "
+        f"{credentials.expiration.isoformat()}{where}"
+    )
+
+
 def save_login(
     profile: str, credentials: TemporaryCredentials, endpoint_url: str | None, kept: dict[str, str]
 ) -> None:
     """Write the session (and, when given, the endpoint and the kept ``credo_*`` options), then say so."""
     shared = load_and_warn()  # re-read: the files may have changed while the person signed in
     store_session(shared, profile, credentials)
-    section = config_section_for(profile)
-    if endpoint_url:
-        shared.set_config(section, "endpoint_url", endpoint_url)
-    for key, value in kept.items():
-        shared.set_config(section, key, value)
+    keep_settings(shared, profile, endpoint_url, kept)
     shared.save()
-    click.echo(
-        f"Profile {profile} signs as {credentials.assumed_role_arn} until {credentials.expiration.isoformat()}"
-    )
+    say_signed_in(profile, credentials)

@@ -5,7 +5,8 @@ Entries are JSON under three services, named by profile:
 - ``credo:access-key`` — the access key id, its secret, when it was added, and a random
   ``generation`` drawn at every ``credo add``;
 - ``credo:session`` — the profile's cached ``GetSessionToken`` credentials;
-- ``credo:role-session`` — a role profile's cached ``AssumeRole`` credentials.
+- ``credo:role-session`` — a role profile's cached ``AssumeRole`` credentials;
+- ``credo:saml-session`` — a SAML login profile's cached ``AssumeRoleWithSAML`` credentials.
 
 A cached session records the ``basis`` it was made on (the key's generation and the settings
 of every profile in the chain, hashed), so new keys or a changed profile make it unusable
@@ -24,6 +25,7 @@ from credo.client.sts_calls import CallerKeys, SessionCredentials
 KEYS_SERVICE = "credo:access-key"
 SESSION_SERVICE = "credo:session"
 ROLE_SESSION_SERVICE = "credo:role-session"
+SAML_SESSION_SERVICE = "credo:saml-session"
 
 
 @dataclass(frozen=True)

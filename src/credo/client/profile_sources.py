@@ -2,9 +2,10 @@
 
 A keychain profile is written as ``credential_process = credo credential-process NAME``: the
 one line botocore, boto3 and the aws CLI need to get credentials from credo, and the line
-credo recognises a keychain profile by. The other kinds follow botocore's provider order for
-a profile: assume-role, web identity, SSO, credentials-file keys, ``credential_process``,
-config-file keys.
+credo recognises a keychain profile by. A SAML login profile served the same way (``credo
+login saml --credential-process``) has that line beside ``credo_saml_idp_url``. The other kinds
+follow botocore's provider order for a profile: assume-role, web identity, SSO,
+credentials-file keys, ``credential_process``, config-file keys.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from credo.client.config_files import Value
 
 SUBCOMMAND = "credential-process"
+# Where `credo login saml --configure` keeps the IdP's sign-in URL (a key botocore ignores).
+SAML_IDP_URL = "credo_saml_idp_url"
 
 
 def _text(value: Value | None) -> str | None:
@@ -82,6 +85,9 @@ def source_of(config: dict[str, Value], credentials: dict[str, Value]) -> Source
     process = _text(merged.get("credential_process"))
     if process:
         owner = keychain_profile_of(process)
+        saml_idp_url = _text(merged.get(SAML_IDP_URL))
+        if owner is not None and saml_idp_url:
+            return Source("saml", saml_idp_url)
         if owner is not None:
             return Source("keychain", owner)
         return Source("process", process)

@@ -96,7 +96,8 @@ def _text(value: Value | None) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _digest(document: Any) -> str:
+def basis_digest(document: Any) -> str:
+    """A cached session's basis: the hash of what it was made on (settings, key generation...)."""
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -175,12 +176,12 @@ class Resolver:
     def hops(self, chain: Chain, key: LongTermKey, *, use_session: bool = True) -> list[Hop]:
         """The cached steps, base first, each with the basis its cached session must carry."""
         hops: list[Hop] = []
-        basis = _digest({"generation": key.generation, "session": use_session})
+        basis = basis_digest({"generation": key.generation, "session": use_session})
         if use_session:
-            basis = _digest({"source": basis, "settings": self._settings(chain.base, BASE_SETTINGS)})
+            basis = basis_digest({"source": basis, "settings": self._settings(chain.base, BASE_SETTINGS)})
             hops.append(Hop(SESSION_SERVICE, chain.base, basis))
         for name in reversed(chain.roles):
-            basis = _digest({"source": basis, "settings": self._settings(name, ROLE_SETTINGS)})
+            basis = basis_digest({"source": basis, "settings": self._settings(name, ROLE_SETTINGS)})
             hops.append(Hop(ROLE_SESSION_SERVICE, name, basis))
         return hops
 
