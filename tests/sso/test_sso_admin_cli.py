@@ -65,3 +65,48 @@ def test_names_that_resolve_to_nothing_are_clear(
     assert both.returncode != 0 and "Name exactly one of --user and --group" in both.stderr
     unknown = admin("provision", "Nope")
     assert unknown.returncode != 0 and "No permission set is called Nope" in unknown.stderr
+
+
+def test_update_and_delete_users_and_groups(
+    admin: AdminRun, identitystore: Any, sso: Any, instance: Instance, second_account: Callable[[str], Any]
+) -> None:
+    """update-user changes names and email (UpdateUser); delete-user and delete-group remove them
+    with their memberships and assignments; unknown names are AWS's ResourceNotFoundException."""
+    store = instance.identity_store_id
+    made = admin(
+        "create-user", "alice", "--display-name", "Alice", "--given-name", "Alice",
+        "--family-name", "Example", "--email", "alice@example.com",
+    )  # fmt: skip
+    user_id = made.stdout.strip()
+    updated = admin("update-user", "alice", "--display-name", "Alice B.", "--email", "ab@example.com")
+    assert updated.returncode == 0, updated.stderr
+    assert updated.stdout.strip() == "Updated user alice: displayName, emails"
+    user = identitystore.describe_user(IdentityStoreId=store, UserId=user_id)
+    assert user["DisplayName"] == "Alice B." and user["Name"]["GivenName"] == "Alice"
+    assert user["Emails"] == [{"Value": "ab@example.com", "Type": "work", "Primary": True}]
+    assert admin("update-user", "alice", "--family-name", "Brown").returncode == 0
+    assert identitystore.describe_user(IdentityStoreId=store, UserId=user_id)["Name"]["FamilyName"] == "Brown"
+    nothing = admin("update-user", "alice")
+    assert nothing.returncode == 2 and "Give at least one of" in nothing.stderr
+
+    assert admin("create-group", "Admins").returncode == 0
+    assert admin("add-to-group", "alice", "Admins").returncode == 0
+    assert admin("create-permission-set", "Ops").returncode == 0
+    assert admin("assign", "Ops", "--account", SECOND_ACCOUNT, "--group", "Admins").returncode == 0
+    deleted_group = admin("delete-group", "Admins")
+    assert (deleted_group.returncode, deleted_group.stdout.strip()) == (0, "Deleted group Admins")
+    assert identitystore.list_groups(IdentityStoreId=store)["Groups"] == []
+    assert sso.list_account_assignments(
+        InstanceArn=instance.arn, AccountId=SECOND_ACCOUNT,
+        PermissionSetArn=sso.list_permission_sets(InstanceArn=instance.arn)["PermissionSets"][0],
+    )["AccountAssignments"] == []  # fmt: skip
+
+    deleted = admin("delete-user", "alice")
+    assert (deleted.returncode, deleted.stdout.strip()) == (0, "Deleted user alice")
+    assert identitystore.list_users(IdentityStoreId=store)["Users"] == []
+    for again in (admin("delete-user", "alice"), admin("update-user", "alice", "--given-name", "A")):
+        assert again.returncode == 255
+        assert "(ResourceNotFoundException) when calling the GetUserId operation" in again.stderr
+    missing_group = admin("delete-group", "Admins")
+    assert missing_group.returncode == 255
+    assert "(ResourceNotFoundException) when calling the GetGroupId operation" in missing_group.stderr

@@ -187,7 +187,7 @@ def _target_options(command: F) -> F:
         # Server-side: imported only when run, so the client commands load no server code.
         "admin": LazyCommand(
             "credo.cli.sso_admin:admin",
-            "Portal settings Identity Center has no API for: user passwords, the session duration.",
+            "Identity Center administration: users, groups, permission sets, assignments, portal settings.",
         )
     },
 )

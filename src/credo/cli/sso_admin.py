@@ -219,9 +219,11 @@ def session_duration(duration: str | None, data_dir: Path | None, database_url: 
 def _add_api_commands() -> None:
     """The commands that work through the admin APIs (any machine, the caller's permissions)."""
     from credo.cli.sso_admin_api import api_commands
+    from credo.cli.sso_admin_permission_sets import permission_set_commands
 
-    for command in api_commands.commands.values():
-        admin.add_command(command)
+    for group in (api_commands, permission_set_commands):
+        for command in group.commands.values():
+            admin.add_command(command)
 
 
 _add_api_commands()

@@ -9,6 +9,7 @@ against the profile's endpoint, so it needs nothing the aws CLI could not do.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,12 @@ from credo.client.aws_errors import aws_error_text
 
 
 class SsoAdminError(Exception):
-    """A refusal or a name that resolves to nothing; the message says which."""
+    """A refusal or a name that resolves to nothing; the message says which, ``code`` is the AWS
+    error code of a refusal."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,8 @@ class SsoAdmin:
         try:
             answer: dict[str, Any] = method(**params)
         except botocore.exceptions.ClientError as error:
-            raise SsoAdminError(aws_error_text(error.response, operation)) from None
+            code = error.response.get("Error", {}).get("Code")
+            raise SsoAdminError(aws_error_text(error.response, operation), code) from None
         except botocore.exceptions.BotoCoreError as error:
             raise SsoAdminError(f"Cannot call {operation}: {error}") from None
         return answer
@@ -91,15 +98,20 @@ class SsoAdmin:
     def group_id(self, display_name: str) -> str:
         return self._id_by_attribute("GetGroupId", "displayName", display_name, "GroupId")
 
-    def permission_set_arn(self, name: str) -> str:
-        """The ARN of the permission set called ``name``."""
+    def permission_sets(self) -> Iterator[dict[str, Any]]:
+        """Each permission set of the instance, as DescribePermissionSet gives it (name, ARN, …)."""
         arn = self.instance.arn
         for candidate in self.pages(self.sso, "ListPermissionSets", "PermissionSets", InstanceArn=arn):
             described = self.call(
                 self.sso, "DescribePermissionSet", InstanceArn=arn, PermissionSetArn=candidate
             )
-            if described["PermissionSet"]["Name"] == name:
-                return str(candidate)
+            yield described["PermissionSet"]
+
+    def permission_set_arn(self, name: str) -> str:
+        """The ARN of the permission set called ``name``."""
+        for permission_set in self.permission_sets():
+            if permission_set["Name"] == name:
+                return str(permission_set["PermissionSetArn"])
         raise SsoAdminError(f"No permission set is called {name}")
 
     def principal(self, user: str | None, group: str | None) -> tuple[str, str]:
@@ -120,6 +132,26 @@ class SsoAdmin:
         if email:
             params["Emails"] = [{"Value": email, "Type": "work", "Primary": True}]
         return str(self.call(self.store, "CreateUser", **params)["UserId"])
+
+    def update_user(self, user_name: str, changes: dict[str, Any]) -> None:
+        """UpdateUser: each ``changes`` entry (attribute path: new value) one operation."""
+        operations = [{"AttributePath": path, "AttributeValue": value} for path, value in changes.items()]
+        self.call(
+            self.store,
+            "UpdateUser",
+            IdentityStoreId=self.instance.identity_store_id,
+            UserId=self.user_id(user_name),
+            Operations=operations,
+        )
+
+    def delete_user(self, user_name: str) -> None:
+        """DeleteUser (the store drops the user's memberships and assignments with it)."""
+        store = self.instance.identity_store_id
+        self.call(self.store, "DeleteUser", IdentityStoreId=store, UserId=self.user_id(user_name))
+
+    def delete_group(self, display_name: str) -> None:
+        store = self.instance.identity_store_id
+        self.call(self.store, "DeleteGroup", IdentityStoreId=store, GroupId=self.group_id(display_name))
 
     def create_group(self, display_name: str, description: str | None) -> str:
         params: dict[str, Any] = {
