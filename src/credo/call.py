@@ -66,7 +66,14 @@ class Operation:
 
     ``blocking`` marks handlers that spend long on the CPU (argon2 password hashing, QR codes,
     reports): the server never runs them on its event loop, where they would stall every client.
+    ``store_free`` marks handlers that answer from the request alone: with PostgreSQL, where any
+    other handler waits on the network, only these run on the event loop.
     """
 
     handler: Handler
     blocking: bool = False
+    store_free: bool = False
+
+    def runs_on_loop(self, store_waits: bool) -> bool:
+        """Whether the server may run this handler on its event loop."""
+        return not self.blocking and (self.store_free or not store_waits)

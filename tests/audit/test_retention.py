@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from credo.audit.events import EventRow
 from credo.audit.trail import EXPIRY_BATCH, AuditTrail
+from credo.auth.key_usage import KeyUsage
 from credo.clock import Clock
 from credo.settings import Settings, SettingsError
 from credo.store.db import Store
@@ -65,7 +66,7 @@ def count(store: Store) -> tuple[int, int]:
 
 def test_old_events_go_in_batches(store: Store) -> None:
     """More old events than one batch: all go, with their resources; recent ones stay."""
-    trail = AuditTrail(store, Clock(), retention_days=30)
+    trail = AuditTrail(store, Clock(), KeyUsage(store), retention_days=30)
     now = datetime.now(UTC)
     old = EXPIRY_BATCH * 2 + 7
     with store.write_quietly() as conn:
@@ -80,7 +81,7 @@ def test_old_events_go_in_batches(store: Store) -> None:
 
 def test_zero_keeps_everything(store: Store) -> None:
     """Retention 0: nothing is deleted."""
-    trail = AuditTrail(store, Clock(), retention_days=0)
+    trail = AuditTrail(store, Clock(), KeyUsage(store), retention_days=0)
     with store.write_quietly() as conn:
         trail.insert(conn, event(datetime(2001, 1, 1, tzinfo=UTC)))
     assert trail.expire() == 0

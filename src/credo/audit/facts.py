@@ -34,6 +34,9 @@ class ApiCall:
     from_console: bool = False
     # Set once the event is in the store (written in the call's transaction).
     event_id: str | None = None
+    # IAM's name of the service (SigV4's signing name: ``sso`` for sso-admin), when it differs
+    # from ``service``: what service last accessed data is kept under.
+    namespace: str | None = None
 
     def fail(self, code: str, message: str) -> None:
         self.error_code = code

@@ -8,6 +8,10 @@ quiet write before the reply leaves. A call that wrote nothing — a read, a ref
 is kept in memory and written with the others of the last second by the background flush
 (``flush``, run by ``server/app.py``): never a database write per read on the request path.
 The same flush deletes events older than the retention, a small batch at a time.
+
+Each settled call also feeds the last-use records (``auth/key_usage.py``): the key that signed
+it was used, and its user or role attempted the service — one record per call, for the trail,
+access keys' last use and IAM's service last accessed data alike.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from credo.audit import identity, rows
 from credo.audit.events import EventRow, api_call_event
 from credo.audit.facts import ApiCall
+from credo.auth.key_usage import KeyUsage
 from credo.auth.principal import Principal
 from credo.clock import Clock
 from credo.store.db import BEFORE_COMMIT, Store
@@ -79,9 +84,10 @@ class _InTransaction:
 class AuditTrail:
     """Records every call's event: in the caller's transaction when it writes, else batched."""
 
-    def __init__(self, store: Store, clock: Clock, retention_days: float = 90.0) -> None:
+    def __init__(self, store: Store, clock: Clock, usage: KeyUsage, retention_days: float = 90.0) -> None:
         self._store = store
         self._clock = clock
+        self._usage = usage
         # 0: keep every event.
         self._retention = timedelta(days=retention_days) if retention_days > 0 else None
         # Appended by requests (any thread) and taken from the left by the flush: deque's append
@@ -104,6 +110,17 @@ class AuditTrail:
     def settle(self, call: ApiCall) -> None:
         """The call has answered (``call.result``, or ``call.fail``): complete its event now if it
         is in the store already, else queue it for the next flush."""
+        if call.params is not None:
+            # A call that got as far as being decoded is an attempt on its service (AWS counts
+            # refused ones too), and a use of its key if it succeeded.
+            self._usage.note(
+                call.principal,
+                call.namespace or call.service,
+                call.action,
+                call.region,
+                call.when,
+                succeeded=call.error_code is None,
+            )
         if call.event_id is not None:
             self._complete(call)
         elif len(self._pending) < MAX_PENDING:

@@ -52,6 +52,17 @@ class KeyUsage:
         self._attempts: dict[_AttemptKey, _Attempt] = {}
         self._lock = threading.Lock()
 
+    def note(
+        self, principal: Principal, service: str, action: str, region: str, when: float, succeeded: bool
+    ) -> None:
+        """One authenticated call, as the audit trail settles it: an attempt on the service, and,
+        when it succeeded, a use of the key that signed it."""
+        if principal.kind == "anonymous":
+            return
+        self.record_attempt(principal, service, action, region, when)
+        if succeeded and principal.access_key_id:
+            self.record(principal.access_key_id, KeyUse(when, service, region))
+
     def record(self, access_key_id: str, use: KeyUse) -> None:
         with self._lock:
             self._pending[access_key_id] = use

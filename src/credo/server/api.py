@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import unquote_plus
 
 from credo.audit.facts import ApiCall
-from credo.auth.key_usage import KeyUse
 from credo.call import Call, Services
 from credo.errors import (
     AwsError,
@@ -46,7 +45,7 @@ class QueryEndpoint(SignedEndpoint):
     def process(
         self, scope: Scope, body: bytes | None, request_id: str, on_loop: bool = False
     ) -> tuple[int, bytes] | None:
-        """Status and body of the answer; ``None`` when ``on_loop`` and the operation is blocking
+        """Status and body of the answer; ``None`` when ``on_loop`` and the operation may not run on the loop
         (the caller then runs it again in a worker thread; nothing has been changed yet)."""
         headers = sigv4.read_headers(scope["headers"])
         raw_query = scope.get("query_string")
@@ -119,11 +118,11 @@ class QueryEndpoint(SignedEndpoint):
                 signature.region,
                 source_ip,
             )
+            # From here the call is an attempt on its service (service last accessed data counts
+            # refused ones too): the audit trail notes it, and the key's use, when it settles.
             audited.params = call.params
-            # Service last accessed data counts attempts, allowed or not (batched, no write here).
-            services.usage.record_attempt(resolved.principal, service_name, action, signature.region, now)
             services.authorizer.authorize(call, service_name, scope.get("scheme") == "https")
-            if on_loop and operation.blocking:
+            if on_loop and not operation.runs_on_loop(self.store_waits):
                 return None
             # A write the handler commits records this call's event in the same transaction.
             recording = services.audit.begin(audited)
@@ -131,7 +130,6 @@ class QueryEndpoint(SignedEndpoint):
                 result = run_handler(operation.handler, call, service_name)
             finally:
                 services.audit.end(recording)
-            services.usage.record(signature.access_key_id, KeyUse(now, service_name, signature.region))
             answer = xml.render_result(operation_model, model.NAMESPACES[service_name], result, request_id)
             audited.result = result
             services.audit.settle(audited)
@@ -172,7 +170,7 @@ class QueryEndpoint(SignedEndpoint):
                 f"Could not find operation {action} for version {unsigned.STS_VERSION}",
                 detail=f"credo does not serve {action} yet; docs/federation.md says what comes next.",
             )
-        if on_loop and operation.blocking:
+        if on_loop and not operation.runs_on_loop(self.store_waits):
             return None
         scope[CALL_LABELS] = ("sts", action)
         services = self.services

@@ -86,15 +86,16 @@ def open_services(
     with store.read() as conn:
         accounts.check_master_key(conn, keyring)
     clock = Clock()
+    usage = KeyUsage(store)
     services = Services(
         settings=settings,
         store=store,
         keyring=keyring,
         clock=clock,
         credentials=CredentialResolver(store, keyring, clock, session_token_keys(keyring)),
-        usage=KeyUsage(store),
+        usage=usage,
         authorizer=Authorizer(store),
-        audit=AuditTrail(store, clock, settings.audit_retention_days),
+        audit=AuditTrail(store, clock, usage, settings.audit_retention_days),
     )
     try:
         created = ensure_first_account(services, deliver)

@@ -49,13 +49,15 @@ class SignedEndpoint:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        # PostgreSQL: every store access waits on the network (SQLite's take microseconds).
+        self.store_waits = not services.store.is_sqlite
         self.log_requests = REQUESTS.isEnabledFor(logging.DEBUG)
         self.record = metrics.REQUESTS.record
 
     def process(
         self, scope: Scope, body: bytes | None, request_id: str, on_loop: bool = False
     ) -> tuple[int, bytes] | None:
-        """Status and body of the answer; ``None`` when ``on_loop`` and the operation is blocking
+        """Status and body of the answer; ``None`` when ``on_loop`` and the operation may not run on the loop
         (the caller then runs it again in a worker thread; nothing has been changed yet)."""
         raise NotImplementedError
 
@@ -97,8 +99,13 @@ class SignedEndpoint:
         await send({"type": "http.response.body", "body": payload})
 
     def _on_loop(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes] | None:
-        """The answer, when the request can be done without waiting; ``None`` otherwise."""
-        if self.services.store.is_sqlite:
+        """The answer, when the request can be done without waiting; ``None`` otherwise.
+
+        With PostgreSQL, authentication and authorization run here while what they need is
+        cached (they only read), and the first store access they make raises ``NeedsThread``;
+        handlers other than ``store_free`` ones are left to the thread (``runs_on_loop``).
+        """
+        if not self.store_waits:
             return self.process(scope, body, request_id, on_loop=True)
         token = ON_LOOP.set(True)
         try:

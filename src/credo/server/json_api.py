@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from credo.audit import lookup_events
 from credo.audit.facts import ApiCall
-from credo.auth.key_usage import KeyUse
 from credo.auth.resources import Target
 from credo.call import Call, Operation, Services
 from credo.errors import (
@@ -143,9 +142,7 @@ class JsonEndpoint(SignedEndpoint):
             )
             audited.params = call.params
             action = f"{service.signing_name}:{operation_name}"
-            services.usage.record_attempt(
-                resolved.principal, service.signing_name, operation_name, signature.region, now
-            )
+            audited.namespace = service.signing_name
             targets = _TARGETS.get(service.name, authorization.targets)
             services.authorizer.authorize_targets(
                 call,
@@ -153,7 +150,7 @@ class JsonEndpoint(SignedEndpoint):
                 scope.get("scheme") == "https",
                 targets(call, service.name, action),
             )
-            if on_loop and operation.blocking:
+            if on_loop and not operation.runs_on_loop(self.store_waits):
                 return None
             # A write the handler commits records this call's event in the same transaction.
             recording = services.audit.begin(audited)
@@ -161,9 +158,6 @@ class JsonEndpoint(SignedEndpoint):
                 result = operation.handler(call)
             finally:
                 services.audit.end(recording)
-            services.usage.record(
-                signature.access_key_id, KeyUse(now, service.signing_name, signature.region)
-            )
             answer = json.render_result(operation_model.output_shape, result)
             audited.result = result
             services.audit.settle(audited)

@@ -10,4 +10,4 @@ def get_caller_identity(call: Call) -> Result:
     return {"UserId": principal.user_id, "Account": principal.account_id, "Arn": principal.arn}
 
 
-OPERATIONS = {"GetCallerIdentity": Operation(get_caller_identity)}
+OPERATIONS = {"GetCallerIdentity": Operation(get_caller_identity, store_free=True)}
