@@ -2,7 +2,8 @@
 
 Each case starts from a genuine response of the pysaml2 IdP and breaks it one way: no
 signature, another key, tampering after signing, signature wrapping, wrong audience or
-recipient, outside its validity, replayed, naming a role it may not, XML attacks, junk.
+recipient, outside its validity, replayed, naming a role it may not, XML attacks, junk. The
+IdP's own refusal (a Response whose status is not Success) is AWS's ``IDPRejectedClaim``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import re
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -138,6 +140,31 @@ def response_wrapped(xml: str) -> str:
     return head + f"<ns0:Extensions>{inner}</ns0:Extensions><ns0:Status>" + tail
 
 
+def error_response(w: World, signed: bool) -> str:
+    """The IdP's own refusal: pysaml2's error Response (Responder / AuthnFailed), without assertion."""
+    from saml2.samlp import STATUS_AUTHN_FAILED
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pysaml2's deprecations, not ours
+        response = w.idp.server.create_error_response(
+            None,
+            w.endpoint,
+            (STATUS_AUTHN_FAILED, "Wrong password for alice"),
+            sign=signed,
+            sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
+        )
+    return str(response)
+
+
+def status_changed(xml: str) -> str:
+    """A genuine signed assertion in a Response whose status says the requester failed."""
+    success = 'Value="urn:oasis:names:tc:SAML:2.0:status:Success"'
+    assert success in xml
+    return xml.replace(success, 'Value="urn:oasis:names:tc:SAML:2.0:status:Requester"', 1)
+
+
 LAUGHS = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 12))
 
 
@@ -149,18 +176,55 @@ class Case:
     status: int = 400
     role: str = ROLE
     provider: str = PROVIDER
+    # AWS's message, where AWS documents one for the case.
+    message: str | None = None
 
+
+SIGNATURE_INVALID = "Response signature invalid"
+IDP_REJECTED = "The identity provider (IdP) reported that authentication failed."
 
 CASES = [
     Case(
         "unsigned", lambda w: encode(w.xml(sign_response=False, sign_assertion=False)), "InvalidIdentityToken"
     ),
-    Case("signed by another key", lambda w: encode(w.xml(w.rogue)), "InvalidIdentityToken"),
-    Case("signed with SHA-1", lambda w: encode(w.xml(sha1=True)), "InvalidIdentityToken"),
+    Case(
+        "signed by another key",
+        lambda w: encode(w.xml(w.rogue)),
+        "InvalidIdentityToken",
+        message=SIGNATURE_INVALID,
+    ),
+    Case(
+        "signed with SHA-1",
+        lambda w: encode(w.xml(sha1=True)),
+        "InvalidIdentityToken",
+        message=SIGNATURE_INVALID,
+    ),
     Case(
         "tampered after signing",
         lambda w: encode(w.xml().replace(">alice<", ">mallory<")),
         "InvalidIdentityToken",
+        message=SIGNATURE_INVALID,
+    ),
+    Case(
+        "the IdP's error response, signed",
+        lambda w: encode(error_response(w, signed=True)),
+        "IDPRejectedClaim",
+        403,
+        message=IDP_REJECTED,
+    ),
+    Case(
+        "the IdP's error response, unsigned",
+        lambda w: encode(error_response(w, signed=False)),
+        "IDPRejectedClaim",
+        403,
+        message=IDP_REJECTED,
+    ),
+    Case(
+        "a genuine assertion, status not Success",
+        lambda w: encode(status_changed(w.xml(sign_response=False))),
+        "IDPRejectedClaim",
+        403,
+        message=IDP_REJECTED,
     ),
     Case(
         "tampered, only the response signed",
@@ -254,7 +318,21 @@ def test_hostile_assertion_is_refused(world: World, case: Case) -> None:
     status, body = call(world.server, case.assertion(world), case.role, case.provider)
     code = re.search(r"<Code>(.*?)</Code>", body)
     assert (status, code.group(1) if code else body[:300]) == (case.status, case.code)
+    if case.message is not None:
+        assert f"<Message>{case.message}</Message>" in body
     assert "Traceback" not in world.server.log()
+
+
+def test_idp_refusal_names_its_status_in_detail(world: World) -> None:
+    """The IdP's status codes and message are repeated in the Detail, beside AWS's code and message."""
+    status, body = call(world.server, encode(error_response(world, signed=True)))
+    assert status == 403
+    detail = re.search(r"<Detail>(.*?)</Detail>", body)
+    assert detail is not None
+    assert detail.group(1) == (
+        "The Response's StatusCode is urn:oasis:names:tc:SAML:2.0:status:Responder / "
+        "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed, not Success: 'Wrong password for alice'."
+    )
 
 
 def test_replayed_assertion_is_refused(world: World) -> None:

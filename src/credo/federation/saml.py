@@ -3,7 +3,8 @@
 Pure: the caller passes the base64 ``SAMLResponse``, what it trusts (the provider's signing
 certificates and entity id), what it is (the recipient URLs and audiences it answers to) and
 the time; it gets the verified claims back, or an ``InvalidIdentityToken`` /
-``ExpiredTokenException`` saying why not.
+``ExpiredTokenException`` saying why not (``IDPRejectedClaim`` when the IdP's own status says
+it refused).
 
 Signatures are checked by signxml against the provider's certificates only (never a key or
 certificate the document carries). The document is parsed with the hardened lxml parser of
@@ -26,7 +27,7 @@ from lxml import etree
 from signxml.exceptions import SignXMLException
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
-from credo.errors import ExpiredTokenException, InvalidIdentityToken
+from credo.errors import ExpiredTokenException, IDPRejectedClaim, InvalidIdentityToken
 from credo.federation.saml_decryption import decrypt_assertion
 from credo.federation.saml_metadata import hardened_parser
 
@@ -43,6 +44,12 @@ ROLE_ATTRIBUTE = AWS_ATTRIBUTES + "Role"
 MAX_ENCODED_CHARS = 100_000
 # How far apart credo's clock and the IdP's may be (credo's choice; see docs/federation.md).
 CLOCK_SKEW = timedelta(minutes=5)
+# AWS's documented message for a signature no metadata certificate verifies (InvalidIdentityToken).
+SIGNATURE_INVALID = "Response signature invalid"
+# IDPRejectedClaim has no documented message; this is the first sentence of AWS's description of it.
+IDP_REJECTED = "The identity provider (IdP) reported that authentication failed."
+# How much of the IdP's StatusMessage is repeated in the error's Detail.
+MAX_STATUS_MESSAGE = 200
 
 
 @dataclass(frozen=True)
@@ -168,9 +175,10 @@ def _verify(
         signed = getattr(result, "signed_xml", None)
         if isinstance(signed, etree._Element):
             return signed
-    raise invalid(
-        "Response signature invalid: no signing certificate in the provider's metadata verifies it "
-        "(credo accepts RSA or ECDSA signatures with SHA-256 or stronger, not SHA-1)."
+    raise InvalidIdentityToken(
+        SIGNATURE_INVALID,
+        detail="No signing certificate in the provider's metadata verifies it "
+        "(credo accepts RSA or ECDSA signatures with SHA-256 or stronger, not SHA-1).",
     )
 
 
@@ -252,11 +260,29 @@ def _text(element: etree._Element | None) -> str:
     return "" if element is None or element.text is None else element.text.strip()
 
 
-def _check_response(root: etree._Element, expect: Expectations) -> None:
-    """The unsigned envelope may only refuse, never grant: Status and Destination."""
-    status = root.find("samlp:Status/samlp:StatusCode", NS)
-    if status is None or status.get("Value") != SUCCESS:
-        raise invalid("The Response's StatusCode is not Success.")
+def _check_status(root: etree._Element) -> None:
+    """A Response whose status is not Success says the IdP refused: ``IDPRejectedClaim``, as AWS answers.
+
+    Read before any signature (an IdP's error response often has none, and no assertion): the
+    unsigned envelope may only refuse, never grant.
+    """
+    code = root.find("samlp:Status/samlp:StatusCode", NS)
+    value = None if code is None else code.get("Value")
+    if value == SUCCESS:
+        return
+    codes = [value or "(none)"]
+    if code is not None:
+        codes += [inner.get("Value") or "" for inner in code.iterfind("samlp:StatusCode", NS)]
+    message = _text(root.find("samlp:Status/samlp:StatusMessage", NS))[:MAX_STATUS_MESSAGE]
+    raise IDPRejectedClaim(
+        IDP_REJECTED,
+        detail=f"The Response's StatusCode is {' / '.join(codes)}, not Success"
+        + (f": {message!r}." if message else "."),
+    )
+
+
+def _check_destination(root: etree._Element, expect: Expectations) -> None:
+    """The unsigned envelope may only refuse, never grant: a Destination must be this endpoint."""
     destination = root.get("Destination")
     if destination is not None and destination not in expect.recipients:
         raise invalid(f"The Response's Destination {destination!r} is not this endpoint.")
@@ -351,8 +377,9 @@ def unverified_issuers(encoded: str) -> tuple[str, ...]:
 def verify_response(encoded: str, expect: Expectations) -> SamlClaims:
     """The claims of a base64 SAMLResponse that passes every check AWS makes; refused otherwise."""
     root = parse_response(decode_response(encoded))
+    _check_status(root)
     assertion = signed_assertion(root, expect)
-    _check_response(root, expect)
+    _check_destination(root, expect)
     if assertion.get("Version") != "2.0":
         raise invalid("The assertion is not SAML 2.0.")
     issuer = _text(assertion.find("saml:Issuer", NS))
