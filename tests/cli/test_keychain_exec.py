@@ -17,7 +17,16 @@ from typing import Any
 import botocore.credentials
 import pytest
 from tests.cli.conftest import CREDO, AwsFiles, Result
-from tests.cli.keychain_support import PASSPHRASE, IamKey, key_only_csv, keychain_env, new_user_key
+from tests.cli.keychain_support import (
+    PASSPHRASE,
+    IamKey,
+    key_only_csv,
+    keychain_env,
+    new_user_key,
+    os_keychain_entries,
+    os_keychain_env,
+    put_os_keychain_entry,
+)
 from tests.conftest import Server
 
 from credo.client.container_server import CredentialsEndpoint
@@ -299,6 +308,39 @@ def test_server_mode_forwards_signals(
             process.wait()
 
 
+# What botocore's container provider got: its access key and how long it has left.
+CONTAINER_KEYS = """
+import json, boto3
+from datetime import datetime, timezone
+credentials = boto3.Session().get_credentials()
+left = (credentials._expiry_time - datetime.now(timezone.utc)).total_seconds()
+print(json.dumps([credentials.method, credentials.get_frozen_credentials().access_key, left]))
+"""
+
+
+def test_server_mode_never_serves_what_botocore_would_refresh(
+    server: Server, iam: Any, aws_files: AwsFiles, credo: Run, tmp_path: Path
+) -> None:
+    """A cached session with 10 minutes left is inside botocore's refresh window (15): the endpoint serves a new one."""
+    env = os_keychain_env(aws_files)  # its entries can be read and edited, as another keychain client could
+    key = new_user_key(iam, "alice")
+    path = tmp_path / "accessKeys.csv"
+    path.write_bytes(key_only_csv(key))
+    added = credo("add", "dev", "--from-csv", str(path), "--endpoint-url", server.endpoint, env=env)
+    assert added.returncode == 0, added.stderr
+    assert credo("credential-process", "dev", env=env).returncode == 0
+    cached = os_keychain_entries(aws_files)["credo:session"]["dev"]
+    cached["Expiration"] = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
+    put_os_keychain_entry(aws_files, "credo:session", "dev", cached)
+    result = credo("exec", "dev", "--server", "--", sys.executable, "-c", CONTAINER_KEYS, env=env)
+    assert result.returncode == 0, result.stderr
+    method, access_key, seconds_left = json.loads(result.stdout)
+    assert method == "container-role"
+    assert access_key != cached["AccessKeyId"] and access_key.startswith("ASIA")
+    assert seconds_left > 15 * 60
+    assert os_keychain_entries(aws_files)["credo:session"]["dev"]["AccessKeyId"] == access_key  # and cached
+
+
 def test_server_mode_needs_temporary_credentials(
     server: Server, alice: IamKey, credo: Run, kc: dict[str, str]
 ) -> None:
@@ -312,11 +354,12 @@ def test_server_mode_needs_temporary_credentials(
 
 
 class Issuer:
-    """Hands out numbered sessions expiring an hour after the endpoint's clock."""
+    """Hands out numbered sessions of ``lifetime`` (an hour) from the endpoint's clock."""
 
     def __init__(self) -> None:
         self.now = datetime.now(UTC)
         self.issued = 0
+        self.lifetime = timedelta(hours=1)
         self.failure: str | None = None
 
     def clock(self) -> datetime:
@@ -330,46 +373,64 @@ class Issuer:
             f"ASIAISSUED{self.issued:010d}",
             f"secret-{self.issued}",
             f"token-{self.issued}",
-            self.now + timedelta(hours=1),
+            self.now + self.lifetime,
         )
 
 
 @pytest.fixture
 def issuer() -> Iterator[tuple[Issuer, CredentialsEndpoint]]:
+    """An endpoint holding the issuer's first session (as credo exec starts one)."""
     issuer = Issuer()
-    near_expiry = Credentials(
-        "ASIAFIRST0000000000", "first-secret", "first-token", issuer.now + timedelta(minutes=4)
-    )
-    with CredentialsEndpoint(issuer.fetch, near_expiry, clock=issuer.clock) as endpoint:
+    with CredentialsEndpoint(issuer.fetch, issuer.fetch(), clock=issuer.clock) as endpoint:
         yield issuer, endpoint
 
 
-def test_endpoint_renews_before_expiry(issuer: tuple[Issuer, CredentialsEndpoint]) -> None:
-    """Credentials with five minutes or less left are renewed before they are served; fresher ones are re-served."""
+def fetched(endpoint: CredentialsEndpoint) -> str:
+    """The access key botocore's container provider gets from the endpoint."""
+    provider = botocore.credentials.ContainerProvider(environ=endpoint.environment())
+    credentials = provider.load()
+    assert credentials is not None
+    return str(credentials.get_frozen_credentials().access_key)
+
+
+def test_endpoint_renews_before_botocores_refresh_window(issuer: tuple[Issuer, CredentialsEndpoint]) -> None:
+    """Credentials with 15 minutes or less left (botocore refreshes those) are renewed before they are served;
+    fresher ones are re-served."""
     source, endpoint = issuer
-
-    def fetched() -> str:
-        provider = botocore.credentials.ContainerProvider(environ=endpoint.environment())
-        credentials = provider.load()
-        assert credentials is not None
-        return str(credentials.get_frozen_credentials().access_key)
-
-    assert fetched() == "ASIAISSUED0000000001"  # the first ones had four minutes left
-    assert fetched() == "ASIAISSUED0000000001"
-    source.now += timedelta(minutes=54)
-    assert fetched() == "ASIAISSUED0000000001"
+    assert fetched(endpoint) == "ASIAISSUED0000000001"
+    source.now += timedelta(minutes=44)
+    assert fetched(endpoint) == "ASIAISSUED0000000001"  # 16 minutes left
     source.now += timedelta(minutes=2)
-    assert fetched() == "ASIAISSUED0000000002"
+    assert fetched(endpoint) == "ASIAISSUED0000000002"  # 14 minutes left: renewed
+    assert fetched(endpoint) == "ASIAISSUED0000000002"
     assert source.issued == 2
+
+
+def test_endpoint_renews_short_credentials_at_half_their_life(
+    issuer: tuple[Issuer, CredentialsEndpoint],
+) -> None:
+    """Credentials of 15 minutes (--duration 15m) are renewed at half their life, not at every request."""
+    source, endpoint = issuer
+    source.lifetime = timedelta(minutes=15)
+    source.now += timedelta(minutes=50)
+    assert fetched(endpoint) == "ASIAISSUED0000000002"
+    assert fetched(endpoint) == "ASIAISSUED0000000002"
+    source.now += timedelta(minutes=7)
+    assert fetched(endpoint) == "ASIAISSUED0000000002"  # 8 minutes left
+    source.now += timedelta(minutes=1)
+    assert fetched(endpoint) == "ASIAISSUED0000000003"  # 7 minutes left: past half its life
+    assert source.issued == 3
 
 
 def test_endpoint_failure_is_an_answer(issuer: tuple[Issuer, CredentialsEndpoint]) -> None:
     """A renewal that fails answers 500 with the reason; the endpoint keeps serving."""
     source, endpoint = issuer
-
+    source.now += timedelta(minutes=50)  # due for renewal
     source.failure = "MFA code needed"
     request = urllib.request.Request(endpoint.url, headers={"Authorization": endpoint.token})
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 500
     assert json.loads(caught.value.read()) == {"code": "CredentialsUnavailable", "message": "MFA code needed"}
+    source.failure = None
+    assert fetched(endpoint) == "ASIAISSUED0000000002"

@@ -2,7 +2,7 @@
 
 Prints the profile's short-lived credentials in the ``credential_process`` JSON (``Version``,
 ``AccessKeyId``, ``SecretAccessKey``, ``SessionToken``, ``Expiration``), from the keychain's
-cache when a session has more than five minutes left; only then is botocore imported, to
+cache when a session has more than fifteen minutes left; only then is botocore imported, to
 call STS. A keychain profile's session is made with its long-term key; a SAML login profile's
 (one keeping ``credo_saml_idp_url``) by signing in at the IdP again. Questions (an MFA code,
 the IdP password, the keychain file's passphrase) are asked on the terminal, never on stdout,

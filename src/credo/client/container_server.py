@@ -5,7 +5,9 @@ allowed only to loopback addresses) and sends ``AWS_CONTAINER_AUTHORIZATION_TOKE
 ``Authorization`` header; it asks again before the credentials it holds expire. This server
 answers only ``GET`` of its one path with the right token (compared in constant time) — any
 other local process can reach the port, but not the credentials — and renews the
-credentials through credo's resolver when fewer than five minutes are left.
+credentials through credo's resolver when fifteen minutes are left: botocore refreshes from
+then on (and blocks every call on it below ten), so what it is given must have more. Short
+credentials (``--duration 15m``) are renewed at half their life instead, not at every request.
 """
 
 from __future__ import annotations
@@ -90,16 +92,22 @@ class _Server(ThreadingHTTPServer):
         self._clock = clock
         self._lock = threading.Lock()
         self._held: Credentials | None = None
+        self._renew_at = clock()
+
+    def hold(self, credentials: Credentials) -> None:
+        """Serve ``credentials`` until ``REUSE_MARGIN`` before they end (half their life when that is shorter)."""
+        if credentials.session_token is None or credentials.expiration is None:
+            raise ValueError("the container endpoint serves temporary credentials only")
+        left = credentials.expiration - self._clock()
+        self._held = credentials
+        self._renew_at = credentials.expiration - (REUSE_MARGIN if left > REUSE_MARGIN else left / 2)
 
     def current(self) -> Credentials:
         with self._lock:
-            held = self._held
-            if held is None or held.expiration is None or held.expiration - self._clock() <= REUSE_MARGIN:
-                held = self._fetch()
-                if held.session_token is None or held.expiration is None:
-                    raise ValueError("the container endpoint serves temporary credentials only")
-                self._held = held
-            return held
+            if self._held is None or self._clock() >= self._renew_at:
+                self.hold(self._fetch())
+            assert self._held is not None
+            return self._held
 
 
 class CredentialsEndpoint:
@@ -112,7 +120,8 @@ class CredentialsEndpoint:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._server = _Server(fetch, clock)
-        self._server._held = first
+        if first is not None:
+            self._server.hold(first)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="credo-credentials", daemon=True
         )

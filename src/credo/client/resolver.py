@@ -6,7 +6,7 @@ is assumed with its source's credentials, hop by hop for chained roles, honourin
 ``duration_seconds``, ``external_id``, ``role_session_name`` and its own ``mfa_serial``. So
 the long-term key is only ever used by credo itself, to sign STS calls.
 
-Each hop's result is cached in the keychain and re-used while more than five minutes are
+Each hop's result is cached in the keychain and re-used while more than fifteen minutes are
 left and its basis — the key's generation and the settings of every profile below it —
 is unchanged. An MFA code is asked once per cached session, on the terminal.
 """
@@ -34,7 +34,10 @@ from credo.client.shared_config import SharedConfig
 from credo.client.sts_calls import CallerKeys, SessionCredentials, assume_role, get_session_token
 from credo.client.terminal import NoTerminal, ask
 
-REUSE_MARGIN = timedelta(minutes=5)
+# botocore refreshes credentials with less than 15 minutes left (its advisory window; below 10
+# minutes every use blocks on the refresh), and its own assume-role cache stops re-using them
+# then too. Handing out less would make each botocore client ask again at every call.
+REUSE_MARGIN = timedelta(minutes=15)
 DEFAULT_REGION = "us-east-1"
 BASE_SETTINGS = ("mfa_serial", "endpoint_url", "services", "region")
 ROLE_SETTINGS = (

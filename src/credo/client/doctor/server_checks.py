@@ -16,8 +16,9 @@ from credo.client.sts_calls import caller_arn
 
 TIMEOUT_SECONDS = 5
 SKEW_WARNING = 60  # seconds: sessions and MFA codes are judged by the server's clock
-SKEW_CACHE = 5 * 60  # credo re-uses cached sessions while 5 minutes are left, by this machine's clock
-SKEW_SIGV4 = 15 * 60  # signed requests further off than this are refused
+# Signed requests further off than this are refused. It is also how far a cached session may be
+# misjudged: credo re-uses one only while 15 minutes are left by this machine's clock.
+SKEW_SIGV4 = 15 * 60
 AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 
@@ -80,17 +81,6 @@ def endpoint_findings(found: Probe, profiles: list[str]) -> list[Finding]:
                 "error",
                 "clock-skew",
                 f"{message}: signed requests are refused past 15 minutes",
-                fix,
-                profiles[0],
-                found.endpoint,
-            )
-        ]
-    if abs(skew) > SKEW_CACHE:
-        return [
-            Finding(
-                "error",
-                "clock-skew",
-                f"{message}: cached sessions are taken for valid after they ended",
                 fix,
                 profiles[0],
                 found.endpoint,
