@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import stat
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -70,17 +73,18 @@ class LoginRun:
 
 @pytest.fixture
 def start_login(aws_files: AwsFiles) -> Iterator[Callable[..., LoginRun]]:
-    """Start ``credo login oidc --no-browser ARGS`` with the private AWS files; killed if left running."""
+    """Start ``credo login oidc --no-browser ARGS`` (``no_browser=False``: without it) with the private
+    AWS files; killed if left running."""
     runs: list[LoginRun] = []
 
-    def start(*args: str) -> LoginRun:
+    def start(*args: str, no_browser: bool = True, env: dict[str, str] | None = None) -> LoginRun:
         process = subprocess.Popen(
-            [CREDO, "login", "oidc", "--no-browser", *args],
+            [CREDO, "login", "oidc", *(["--no-browser"] if no_browser else []), *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=aws_files.env,
+            env={**aws_files.env, **(env or {})},
         )
         runs.append(LoginRun(process))
         return runs[-1]
@@ -346,3 +350,80 @@ def test_a_redirect_port_in_use_is_a_clear_error(
         f"sign-in: cannot listen on 127.0.0.1:{port} for the redirect: Address already in use\n"
     )
     assert aws_files.read() == (None, None)
+
+
+def test_duration_sets_the_session_length(
+    server: Server,
+    iam: Any,
+    oidc_idp: OidcIdp,
+    start_login: Callable[..., LoginRun],
+    browser_page: Any,
+    aws_files: AwsFiles,
+) -> None:
+    """``--duration 1800``: the session written ends 1,800 seconds after the call (the role allows an hour)."""
+    provider_arn = register(iam, oidc_idp.issuer, [CLIENT_ID])
+    role_arn = make_role(iam, "Developers", trust_for(oidc_idp, provider_arn))
+    login = start_login(*options(oidc_idp, server, role_arn, "--duration", "1800"))
+    url = login.sign_in_url()
+    before = datetime.now(UTC)
+    sign_in(browser_page, url)
+    done = login.result()
+    after = datetime.now(UTC)
+    assert done.returncode == 0, done.stderr
+    # STS counts from its own clock, in whole seconds, somewhere between the sign-in and the end.
+    expires = aws_files.session_expiry("work")
+    assert before + timedelta(seconds=1799) <= expires <= after + timedelta(seconds=1800)
+
+
+def test_duration_above_the_roles_maximum_is_aws_validation_error(
+    server: Server,
+    iam: Any,
+    oidc_idp: OidcIdp,
+    start_login: Callable[..., LoginRun],
+    browser_page: Any,
+    aws_files: AwsFiles,
+) -> None:
+    """Two hours for a role of one: STS's ValidationError in the aws CLI's words, exit 255, nothing written."""
+    provider_arn = register(iam, oidc_idp.issuer, [CLIENT_ID])
+    role_arn = make_role(iam, "Developers", trust_for(oidc_idp, provider_arn))
+    login = start_login(*options(oidc_idp, server, role_arn, "--duration", "7200"))
+    sign_in(browser_page, login.sign_in_url())
+    done = login.result()
+    assert done.returncode == 255
+    assert (
+        "An error occurred (ValidationError) when calling the AssumeRoleWithWebIdentity operation: "
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+    ) in done.stderr
+    assert aws_files.read() == (None, None)
+
+
+def recording_browser(directory: Path) -> tuple[str, Path]:
+    """A ``BROWSER`` command that only writes down the URL it is given: (the command, its record)."""
+    record = directory / "opened-urls"
+    script = directory / "record-browser"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{record}"\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return str(script), record
+
+
+def test_the_browser_is_opened_through_webbrowser(
+    server: Server,
+    iam: Any,
+    oidc_idp: OidcIdp,
+    start_login: Callable[..., LoginRun],
+    browser_page: Any,
+    aws: Callable[..., Result],
+    tmp_path: Path,
+) -> None:
+    """Without ``--no-browser`` the URL goes to the browser Python's webbrowser picks (``BROWSER``)."""
+    provider_arn = register(iam, oidc_idp.issuer, [CLIENT_ID])
+    role_arn = make_role(iam, "Developers", trust_for(oidc_idp, provider_arn))
+    command, record = recording_browser(tmp_path)
+    login = start_login(*options(oidc_idp, server, role_arn), no_browser=False, env={"BROWSER": command})
+    printed = login.sign_in_url()
+    assert record.read_text().splitlines() == [printed]  # opened once, with the URL also printed
+    sign_in(browser_page, printed)
+    done = login.result()
+    assert done.returncode == 0, done.stderr
+    assert "Your browser was opened to sign in. If it did not open, open this URL:" in done.stderr
+    assert caller_arn(aws) == session_arn("Developers", "alice")

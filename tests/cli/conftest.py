@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import fcntl
 import os
 import pty
@@ -12,6 +13,7 @@ import termios
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,12 @@ class AwsFiles:
         return tuple(  # type: ignore[return-value]
             path.read_text() if path.exists() else None for path in (self.config, self.credentials)
         )
+
+    def session_expiry(self, profile: str) -> datetime:
+        """The ``x_security_token_expires`` a ``credo login`` wrote for ``profile``."""
+        parser = configparser.ConfigParser()
+        parser.read_string(self.credentials.read_text())
+        return datetime.fromisoformat(parser[profile]["x_security_token_expires"])
 
 
 @dataclass

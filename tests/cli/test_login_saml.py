@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -232,4 +233,38 @@ def test_an_idp_that_is_down_is_reported(credo: Callable[..., Result], aws_files
     )
     assert done.returncode != 0
     assert "Cannot reach the identity provider at http://127.0.0.1:9/sso" in done.stderr
+    assert aws_files.read() == (None, None)
+
+
+@pytest.mark.usefixtures("federation")
+def test_duration_sets_the_session_length(
+    server: Server, web_idp: WebIdP, credo: Callable[..., Result], aws_files: AwsFiles
+) -> None:
+    """``--duration 1800``: the session written ends 1,800 seconds after the call (the role allows an hour)."""
+    before = datetime.now(UTC)
+    done = credo(
+        *login_args(server, web_idp, "--username", "alice", "--password-stdin", "--duration", "1800"),
+        input=PASSWORD + "\n",
+    )
+    after = datetime.now(UTC)
+    assert done.returncode == 0, done.stderr
+    # STS counts from its own clock, in whole seconds, somewhere between before and after.
+    expires = aws_files.session_expiry("work")
+    assert before + timedelta(seconds=1799) <= expires <= after + timedelta(seconds=1800)
+
+
+@pytest.mark.usefixtures("federation")
+def test_duration_above_the_roles_maximum_is_aws_validation_error(
+    server: Server, web_idp: WebIdP, credo: Callable[..., Result], aws_files: AwsFiles
+) -> None:
+    """Two hours for a role of one: STS's ValidationError in the aws CLI's words, exit 255, nothing written."""
+    done = credo(
+        *login_args(server, web_idp, "--username", "alice", "--password-stdin", "--duration", "7200"),
+        input=PASSWORD + "\n",
+    )
+    assert done.returncode == 255
+    assert (
+        "An error occurred (ValidationError) when calling the AssumeRoleWithSAML operation: "
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+    ) in done.stderr
     assert aws_files.read() == (None, None)
