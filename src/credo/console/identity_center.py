@@ -155,7 +155,7 @@ class Section:
         self, template: str, session: ConsoleSession, current: str, status: int = 200, **values: Any
     ) -> Response:
         """A page of the section; ``current`` names the navigation entry it belongs to."""
-        return self.pages.page(template, session, status=status, section_base=BASE, current=current, **values)
+        return self.pages.page(template, session, status=status, current=current, **values)
 
     def caller(self, request: Request, session: ConsoleSession) -> Caller:
         return self.pages.caller(request, session)
