@@ -5,14 +5,16 @@ Run from the repository root::
     .venv/bin/python -m benchmarks.exec_overhead [--runs 50] [--no-write]
 
 It starts ``credo serve --dev`` on a free loopback port, creates an IAM user and its key
-through boto3, stores the key with ``credo add`` in credo's encrypted keychain file and lets
-``credo credential-process`` cache the profile's GetSessionToken session — then stops the
-server, so every timed ``credo exec`` is answered from the cache (a run that needed the
-server would fail). Each command is a fresh process from compiled bytecode (a private
+through boto3, stores the key with ``credo add`` in both keychains credo has — its encrypted
+keychain file, and the OS keychain through ``keyring`` (here the tests' file-backed backend,
+named by ``PYTHON_KEYRING_BACKEND``: this machine has no Secret Service) — and lets ``credo
+credential-process`` cache the profile's GetSessionToken session in each; then it stops the
+server, so every timed ``credo exec`` is answered from a cache (a run that needed the server
+would fail). Each command is a fresh process from compiled bytecode (a private
 ``PYTHONPYCACHEPREFIX`` that a warm-up round fills); the cases run interleaved, ``--runs``
 rounds, and the report gives p50 and p95 wall times and what ``credo exec`` adds to each
 command at both. A second table breaks the added time down: Python's start-up, importing
-the command, and opening the keychain file (scrypt).
+the command, opening the keychain file (scrypt), and loading ``keyring``.
 """
 
 from __future__ import annotations
@@ -41,56 +43,83 @@ CREDO = str(Path(sys.executable).with_name("credo"))
 PYTHON = sys.executable
 GOAL_MS = 150.0
 PASSPHRASE = "benchmark passphrase"
+# The tests' keyring backend, loaded by name as a user names theirs.
+TEST_KEYRING = Path(__file__).resolve().parent.parent / "tests" / "keyring_backend"
 NOOP = [PYTHON, "-c", "pass"]
 SCRYPT = (
     "import os\nfrom cryptography.hazmat.primitives.kdf.scrypt import Scrypt\n"
     "Scrypt(salt=os.urandom(16), length=32, n=2**15, r=8, p=1).derive(b'passphrase')"
 )
-CASES: list[tuple[str, list[str]]] = [
-    ("true", ["true"]),
-    ("credo exec dev -- true", [CREDO, "exec", "dev", "--", "true"]),
-    ("credo exec plain -- true", [CREDO, "exec", "plain", "--", "true"]),
-    ("python -c pass", NOOP),
-    ("credo exec dev -- python -c pass", [CREDO, "exec", "dev", "--", *NOOP]),
+FILE, OS = "file", "os"  # which keychain a process is given
+DEV_FILE = "credo exec dev -- true (encrypted file)"
+DEV_OS = "credo exec dev -- true (OS keychain)"
+# (label, argv, keychain)
+CASES: list[tuple[str, list[str], str]] = [
+    ("true", ["true"], FILE),
+    (DEV_FILE, [CREDO, "exec", "dev", "--", "true"], FILE),
+    (DEV_OS, [CREDO, "exec", "dev", "--", "true"], OS),
+    ("credo exec plain -- true", [CREDO, "exec", "plain", "--", "true"], FILE),
+    ("python -c pass", NOOP, FILE),
+    ("credo exec dev -- python -c pass (OS keychain)", [CREDO, "exec", "dev", "--", *NOOP], OS),
 ]
 PAIRS = [
-    ("true", "credo exec dev -- true"),
-    ("python -c pass", "credo exec dev -- python -c pass"),
+    ("true", DEV_FILE),
+    ("true", DEV_OS),
+    ("python -c pass", "credo exec dev -- python -c pass (OS keychain)"),
     ("true", "credo exec plain -- true"),
 ]
 # Where the time goes: each a fresh process, like the cases.
-PARTS: list[tuple[str, list[str]]] = [
-    ("python -c pass", NOOP),
-    ("credo --version (Python, click, credo's entry point)", [CREDO, "--version"]),
-    ("python: import cryptography's scrypt, derive the keychain file's key", [PYTHON, "-c", SCRYPT]),
+PARTS: list[tuple[str, list[str], str]] = [
+    ("python -c pass", NOOP, FILE),
+    ("credo --version (Python, click, credo's entry point)", [CREDO, "--version"], FILE),
+    ("python: import cryptography's scrypt, derive the keychain file's key", [PYTHON, "-c", SCRYPT], FILE),
+    ("python: import keyring", [PYTHON, "-c", "import keyring"], FILE),
     (
-        "python: import keyring, find the OS keychain (none here)",
+        "python: credo opens the OS keychain (keyring, the backend named)",
+        [PYTHON, "-c", "from credo.client.secret_store import OsKeychain; OsKeychain.detect()"],
+        OS,
+    ),
+    (
+        "python: keyring.get_keyring() searching every backend (finds none here)",
         [PYTHON, "-c", "import keyring; keyring.get_keyring()"],
+        FILE,
     ),
 ]
 
 
-def _environment(home: Path) -> dict[str, str]:
+def _environment(home: Path) -> dict[str, dict[str, str]]:
+    """The environment of each keychain's processes: the same files, one keychain each."""
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "CREDO_")) and name != "PYTHONDONTWRITEBYTECODE"
+        if not name.startswith(("AWS_", "CREDO_", "PYTHON_KEYRING")) and name != "PYTHONDONTWRITEBYTECODE"
     }
     env.update(
         HOME=str(home),
         AWS_CONFIG_FILE=str(home / ".aws" / "config"),
         AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
         AWS_EC2_METADATA_DISABLED="true",
-        CREDO_KEYRING_BACKEND="file",
-        CREDO_KEYRING_PASSPHRASE=PASSPHRASE,
-        CREDO_KEYRING_FILE=str(home / "keychain.json"),
         PYTHONPYCACHEPREFIX=str(home / "pycache"),
     )
-    return env
+    file_keychain = {
+        **env,
+        "CREDO_KEYRING_BACKEND": "file",
+        "CREDO_KEYRING_PASSPHRASE": PASSPHRASE,
+        "CREDO_KEYRING_FILE": str(home / "keychain.json"),
+    }
+    os_keychain = {
+        **env,
+        "CREDO_KEYRING_BACKEND": "os",
+        "PYTHON_KEYRING_BACKEND": "credo_test_keyring.FileKeyring",
+        "PYTHONPATH": str(TEST_KEYRING),
+        "CREDO_TEST_KEYRING_FILE": str(home / "os-keychain.json"),
+    }
+    return {FILE: file_keychain, OS: os_keychain}
 
 
-def prepare(home: Path, env: dict[str, str]) -> None:
-    """A keychain profile ``dev`` with a cached session, made against a server that is then stopped."""
+def prepare(home: Path, envs: dict[str, dict[str, str]]) -> None:
+    """A keychain profile ``dev`` with a cached session in each keychain, made against a server that is then
+    stopped; ``plain`` holds the same key in the credentials file."""
     port = free_port()
     server = Server(credo_command(port), home, port)
     try:
@@ -109,15 +138,18 @@ def prepare(home: Path, env: dict[str, str]) -> None:
         csv_path.write_text(
             f"Access key ID,Secret access key\n{key['AccessKeyId']},{key['SecretAccessKey']}\n"
         )
-        run = {"env": env, "check": True, "capture_output": True, "text": True}
-        subprocess.run([CREDO, "add", "dev", "--from-csv", str(csv_path), "--endpoint-url", endpoint], **run)  # type: ignore[call-overload]
+        for env in envs.values():
+            run = {"env": env, "check": True, "capture_output": True, "text": True}
+            add = [CREDO, "add", "dev", "--from-csv", str(csv_path), "--endpoint-url", endpoint]
+            subprocess.run(add, **run)  # type: ignore[call-overload]
+            cached = subprocess.run([CREDO, "credential-process", "dev"], **run)  # type: ignore[call-overload]
+            json.loads(cached.stdout)  # a session, or the run stops here
         csv_path.unlink()
         with (home / ".aws" / "credentials").open("a") as credentials:
             credentials.write(
                 f"[plain]\naws_access_key_id = {key['AccessKeyId']}\naws_secret_access_key = {key['SecretAccessKey']}\n"
             )
-        cached = subprocess.run([CREDO, "credential-process", "dev"], **run)  # type: ignore[call-overload]
-        json.loads(cached.stdout)  # a session, or the run stops here
+        (home / ".aws" / "credentials").chmod(0o600)  # else every run warns that others may read it
     finally:
         server.stop()
 
@@ -137,14 +169,16 @@ def _time_once(argv: list[str], env: dict[str, str], into: Samples) -> None:
     into.cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
 
-def measure(cases: list[tuple[str, list[str]]], runs: int, env: dict[str, str]) -> dict[str, Samples]:
+def measure(
+    cases: list[tuple[str, list[str], str]], runs: int, envs: dict[str, dict[str, str]]
+) -> dict[str, Samples]:
     """Times per case, interleaved round by round after one warm-up round."""
-    for _, argv in cases:
-        _time_once(argv, env, Samples())
-    samples = {label: Samples() for label, _ in cases}
+    for _, argv, keychain in cases:
+        _time_once(argv, envs[keychain], Samples())
+    samples = {label: Samples() for label, _, _ in cases}
     for _ in range(runs):
-        for label, argv in cases:
-            _time_once(argv, env, samples[label])
+        for label, argv, keychain in cases:
+            _time_once(argv, envs[keychain], samples[label])
     return samples
 
 
@@ -164,11 +198,12 @@ def render(samples: dict[str, Samples], parts: dict[str, Samples], runs: int, lo
         f"Python {platform.python_version()}. Load average when the run started: "
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}.",
         "",
-        "`dev` is a keychain profile (credo's encrypted keychain file, `CREDO_KEYRING_BACKEND=file`, the "
-        "only keychain on this machine) whose GetSessionToken session is cached; the server was stopped "
-        "before timing, so every `credo exec dev` answered from the cache. `plain` holds plaintext keys "
-        "(no keychain, no session): credo's own cost. Fresh processes from compiled bytecode, cases "
-        f"interleaved, {runs} runs each.",
+        "`dev` is a keychain profile whose GetSessionToken session is cached, once in credo's encrypted "
+        "keychain file (`CREDO_KEYRING_BACKEND=file`) and once in the OS keychain (`os`, the default: "
+        "`keyring` loading the backend `PYTHON_KEYRING_BACKEND` names — the tests' file-backed one, as this "
+        "machine has no Secret Service); the server was stopped before timing, so every `credo exec dev` "
+        "answered from a cache. `plain` holds plaintext keys (no keychain, no session): credo's own cost. "
+        f"Fresh processes from compiled bytecode, cases interleaved, {runs} runs each.",
         "",
         "| Command | p50 ms | p95 ms | CPU ms (median) |",
         "|---|---:|---:|---:|",
@@ -206,10 +241,10 @@ def main() -> None:
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="credo-exec-bench-") as scratch:
         home = Path(scratch)
-        env = _environment(home)
-        prepare(home, env)
-        samples = measure(CASES, args.runs, env)
-        parts = measure(PARTS, max(10, args.runs // 2), env)
+        envs = _environment(home)
+        prepare(home, envs)
+        samples = measure(CASES, args.runs, envs)
+        parts = measure(PARTS, max(10, args.runs // 2), envs)
     section = render(samples, parts, args.runs, load)
     print(section)
     if not args.no_write:

@@ -88,3 +88,23 @@ def test_add_credential_process_exec_rotate_remove(
     assert "credential_process" not in aws_files.config.read_text()
     assert files_containing(aws_files.home, new_secret) == []
     assert files_containing(aws_files.home, key.secret_access_key) == []
+
+
+def test_keyring_config_file_names_the_backend(
+    server: Server, iam: Any, aws_files: AwsFiles, credo: Run, tmp_path: Path
+) -> None:
+    """keyring's own keyringrc.cfg (default-keyring, keyring-path) chooses the OS keychain, as keyring documents."""
+    env = os_keychain_env(aws_files)
+    settings = aws_files.home / ".config" / "python_keyring" / "keyringrc.cfg"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(
+        f"[backend]\ndefault-keyring = {env.pop('PYTHON_KEYRING_BACKEND')}\n"
+        f"keyring-path = {env.pop('PYTHONPATH').split(':')[0]}\n"
+    )
+    key = new_user_key(iam, "alice")
+    csv_path = tmp_path / "accessKeys.csv"
+    csv_path.write_bytes(key_only_csv(key))
+    added = credo("add", "dev", "--from-csv", str(csv_path), env={**env, "XDG_CONFIG_HOME": ""})
+    assert added.returncode == 0, added.stderr
+    assert f"for profile dev in the {BACKEND}." in added.stdout
+    assert os_keychain_entries(aws_files)["credo:access-key"]["dev"]["AccessKeyId"] == key.access_key_id

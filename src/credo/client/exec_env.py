@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -106,6 +105,8 @@ def replace_process(command: Sequence[str], env: dict[str, str]) -> None:
 
 def run_child(command: Sequence[str], env: dict[str, str]) -> int:
     """Run ``command`` to its end, forwarding signals; its exit status (128+N when killed by N)."""
+    import subprocess  # only --server keeps credo as the parent: the exec path does without it
+
     _flush()
     try:
         child = subprocess.Popen(list(command), env=env)

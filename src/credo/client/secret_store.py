@@ -1,20 +1,36 @@
 """Where credo keeps secrets on the laptop: the OS keychain through ``keyring``, or an encrypted file.
 
-``CREDO_KEYRING_BACKEND`` chooses: ``os`` (the default) is whatever ``keyring`` finds — macOS
-Keychain, Windows Credential Manager, the Secret Service (GNOME Keyring, KWallet) — and
+``CREDO_KEYRING_BACKEND`` chooses: ``os`` (the default) is the keychain ``keyring`` reaches —
+macOS Keychain, Windows Credential Manager, the Secret Service (GNOME Keyring, KWallet) — and
 honours keyring's own settings (``PYTHON_KEYRING_BACKEND``, ``keyringrc.cfg``); ``file`` is
 credo's passphrase-sealed file (``credo.client.encrypted_file``) for headless machines. When
 no OS keychain is there, credo says so and names the file backend instead of silently
 falling back to something weaker.
+
+Without keyring's settings, credo names this platform's keychain backends itself rather than
+letting keyring find one: keyring's search imports and probes every backend it ships and
+every installed plugin, on every run — a cost each ``credo credential-process`` would pay.
+Only when none of them answers does keyring search (a plugin may be the keychain there).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Protocol
 
 BACKEND_VARIABLE = "CREDO_KEYRING_BACKEND"
 BACKENDS = ("os", "file")
+# Each platform's keychains as keyring names them; the viable one keyring ranks highest is used.
+PLATFORM_KEYCHAINS = {
+    "darwin": ("keyring.backends.macOS.Keyring",),
+    "win32": ("keyring.backends.Windows.WinVaultKeyring",),
+}
+FREEDESKTOP_KEYCHAINS = (
+    "keyring.backends.SecretService.Keyring",
+    "keyring.backends.kwallet.DBusKeyring",
+    "keyring.backends.libsecret.Keyring",
+)
 
 
 class KeychainError(Exception):
@@ -54,11 +70,14 @@ class OsKeychain:
 
     @classmethod
     def detect(cls) -> OsKeychain:
-        import keyring
+        """keyring's settings' backend, else this platform's keychain by name, else what keyring's search finds."""
         import keyring.backends.fail
         import keyring.backends.null
+        import keyring.core
 
-        backend = keyring.get_keyring()
+        backend = keyring.core.load_env() or keyring.core.load_config() or _platform_keychain()
+        if backend is None:
+            backend = keyring.core.get_keyring()
         if isinstance(backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring):
             raise KeychainError(NO_OS_KEYCHAIN)
         return cls(backend)
@@ -95,6 +114,19 @@ class OsKeychain:
         except keyring.errors.KeyringError as error:
             raise KeychainError(f"The OS keychain refused to delete a secret: {error}") from None
         return True
+
+
+def _platform_keychain() -> Any | None:
+    """The viable backend among this platform's keychains that keyring ranks highest; None when none is."""
+    import keyring.core
+
+    viable = []
+    for name in PLATFORM_KEYCHAINS.get(sys.platform, FREEDESKTOP_KEYCHAINS):
+        try:
+            viable.append(keyring.core.load_keyring(name))  # raises when the keychain is not there
+        except Exception:  # noqa: S112 — a backend missing here is the next one's turn, as in keyring
+            continue
+    return max(viable, key=lambda backend: backend.priority, default=None)
 
 
 def open_secret_store() -> SecretStore:

@@ -9,7 +9,6 @@ terminal, and otherwise refuses with a message saying what to do instead.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import sys
 import warnings
@@ -46,6 +45,8 @@ def ask(prompt: str, *, secret: bool = False, why: str = "") -> str:
             terminal = (sys.stdin, sys.stderr)
         reader, writer = terminal
         if secret:
+            import getpass  # only when a secret is asked: resolving a cached session never does
+
             with warnings.catch_warnings():
                 # getpass opens /dev/tty itself, else turns echo off on stdin; it warns when it
                 # cannot, and the answer is still read.
