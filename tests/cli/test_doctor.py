@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from tests.cli.conftest import AwsFiles, Result
-from tests.cli.keychain_support import PASSPHRASE, keychain_env, new_user_key
+from tests.cli.keychain_support import PASSPHRASE, keychain_env, new_user_key, os_keychain_env
 from tests.cli.test_keychain_sessions import add
 from tests.conftest import Server
 
@@ -306,3 +306,18 @@ def test_server_checks_keys_and_cached_sessions(
     [expired] = findings(report, "expired-session")
     assert expired["severity"] == "note" and expired["profile"] == "dev"
     assert gone.secret_access_key not in json.dumps(report)
+
+
+def test_keychain_profile_without_its_key(aws_files: AwsFiles, credo: Run) -> None:
+    """A profile running credo credential-process whose key is not in the keychain: an error, and credo add as the fix."""
+    aws_files.write(
+        config="[profile dev]\ncredential_process = credo credential-process dev\nregion = us-east-1\n"
+    )
+    status, report = doctor(credo, env=os_keychain_env(aws_files))
+    assert status == 1
+    [finding] = findings(report, "keychain-key")
+    assert (finding["severity"], finding["profile"], finding["fix"]) == ("error", "dev", "credo add dev")
+    assert finding["message"] == (
+        "profile dev runs credo credential-process, but the OS keychain (credo_test_keyring.FileKeyring) "
+        "holds no key for it"
+    )
