@@ -34,3 +34,30 @@ def test_pages_carry_security_headers(server: Server, browser: httpx.Client) -> 
     assert headers["x-frame-options"] == "DENY"
     assert headers["cache-control"] == "no-store"
     assert browser.get("/console/static/console.css").status_code == 200
+
+
+def test_dashboard_asks_to_rotate_active_keys_older_than_90_days(
+    server: Server, iam: Any, browser: httpx.Client, clock: Any
+) -> None:
+    """An active user key past 90 days is named; an inactive one, a younger one and an 89-day-old one are not."""
+    set_root_login(server)
+    keys = {}
+    for name in ("old", "idle"):
+        iam.create_user(UserName=name)
+        keys[name] = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+    iam.update_access_key(UserName="idle", AccessKeyId=keys["idle"], Status="Inactive")
+    clock.move(89 * 86400)
+    assert "older than 90 days" not in dashboard(browser)
+    clock.move(2 * 86400)
+    iam.create_user(UserName="fresh")
+    keys["fresh"] = iam.create_access_key(UserName="fresh")["AccessKey"]["AccessKeyId"]
+    page = dashboard(browser)
+    assert f"Rotate 1 active access key(s) older than 90 days: old ({keys['old']})." in page
+    assert keys["idle"] not in page and keys["fresh"] not in page
+
+
+def dashboard(browser: httpx.Client) -> str:
+    """Root's dashboard, signed in afresh (moving the clock ended the earlier session)."""
+    browser.cookies.clear()
+    assert sign_in_root(browser).headers["location"] == "/console/home"
+    return browser.get("/console/home").text

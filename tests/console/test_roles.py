@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -263,3 +264,34 @@ def test_unknown_role_is_not_found(root: httpx.Client) -> None:
     page = root.get(f"{BASE}/nope")
     assert page.status_code == 404 and "The role with name nope cannot be found." in page.text
     assert re.search(r"<title>nope \|", page.text)
+
+
+def test_list_search_and_pages(root: httpx.Client, iam: Any) -> None:
+    """31 roles: 25 on the first page, 6 on the second; the search box matches names and trusted entities."""
+    service = {
+        **ASSUME,
+        "Statement": [{**ASSUME["Statement"][0], "Principal": {"Service": "ec2.amazonaws.com"}}],
+    }
+    iam.create_role(RoleName="app-server", AssumeRolePolicyDocument=json.dumps(service))
+    for index in range(30):
+        iam.create_role(RoleName=f"role-{index:02d}", AssumeRolePolicyDocument=json.dumps(ASSUME))
+    first = root.get(BASE).text
+    assert "Roles (31)" in first and "1–25 of 31" in first and "Page 1 of 2" in first
+    assert ">app-server</a>" in first and ">role-23</a>" in first and ">role-24</a>" not in first
+    assert 'href="/console/roles?page=2" rel="next">Next page' in first and "Previous page" not in first
+    second = root.get(BASE, params={"page": "2"}).text
+    assert "26–31 of 31" in second and ">role-24</a>" in second and ">role-29</a>" in second
+    assert ">role-23</a>" not in second and "Next page" not in second and "Previous page" in second
+    assert "26–31 of 31" in root.get(BASE, params={"page": "9"}).text  # past the end: the last page
+    by_name = root.get(BASE, params={"q": "ROLE-1"}).text
+    assert "Roles (10)" in by_name and ">role-10</a>" in by_name and ">role-19</a>" in by_name
+    assert ">role-20</a>" not in by_name and ">app-server</a>" not in by_name
+    assert 'value="ROLE-1"' in by_name  # the search box keeps what was typed
+    by_trust = root.get(BASE, params={"q": "AWS Service: ec2"}).text
+    assert "Roles (1)" in by_trust and ">app-server</a>" in by_trust and ">role-00</a>" not in by_trust
+    searched = root.get(BASE, params={"q": "role-"}).text
+    assert "1–25 of 30" in searched
+    next_link = re.search(r'href="([^"]+)" rel="next"', searched)
+    assert next_link is not None
+    assert "26–30 of 30" in root.get(html.unescape(next_link.group(1))).text  # the search kept
+    assert "No roles match." in root.get(BASE, params={"q": "nothing-like-this"}).text
