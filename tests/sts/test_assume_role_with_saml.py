@@ -11,13 +11,14 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
 import pytest
 
 from tests.conftest import DEV_ACCOUNT, Server, error_of
-from tests.saml_idp import AWS_SIGNIN, SamlIdP, aws_attributes
+from tests.saml_idp import AWS_AUDIENCE, AWS_SIGNIN, SamlIdP, aws_attributes
 from tests.sts.test_unsigned_federation import unsigned_client
 
 ROLE_NAME = "SamlEngineers"
@@ -29,6 +30,11 @@ PROVIDER = f"arn:aws:iam::{DEV_ACCOUNT}:saml-provider/{PROVIDER_NAME}"
 @pytest.fixture(scope="module")
 def idp(tmp_path_factory: pytest.TempPathFactory) -> SamlIdP:
     return SamlIdP(tmp_path_factory.mktemp("idp"))
+
+
+def name_qualifier(issuer: str) -> str:
+    """``saml:namequalifier`` as AWS documents it: BASE64(SHA1(issuer + account id + "/" + provider name))."""
+    return base64.b64encode(hashlib.sha1(f"{issuer}{DEV_ACCOUNT}/{PROVIDER_NAME}".encode()).digest()).decode()
 
 
 def saml_trust(condition: dict[str, Any] | None = None, actions: list[str] | None = None) -> str:
@@ -77,10 +83,7 @@ def test_pysaml2_assertion_buys_role_credentials(server: Server, iam: Any, idp: 
     assert answer["SubjectType"] == "persistent"
     assert answer["Issuer"] == idp.entity_id
     assert answer["Audience"] == server.endpoint + "/saml"
-    expected = base64.b64encode(
-        hashlib.sha1(f"{idp.entity_id}{DEV_ACCOUNT}/{PROVIDER_NAME}".encode()).digest()
-    ).decode()
-    assert answer["NameQualifier"] == expected
+    assert answer["NameQualifier"] == name_qualifier(idp.entity_id)
     assert "PackedPolicySize" not in answer
     credentials = answer["Credentials"]
     caller = server.client(
@@ -134,6 +137,21 @@ def test_aws_signin_recipient_is_accepted(server: Server, iam: Any, idp: SamlIdP
     assert answer["Audience"] == AWS_SIGNIN
 
 
+def test_credo_s_own_saml_url_as_audience_is_accepted(server: Server, iam: Any, tmp_path: Path) -> None:
+    """An IdP that knows credo by its /saml URL (its SP entity id, so the audience) is accepted too."""
+    own = server.endpoint + "/saml"
+    idp = SamlIdP(tmp_path / "idp", service_providers={own: own})
+    setup_federation(server, iam, idp)
+    encoded = idp.response(recipient=own, audience=own, attributes=aws_attributes(ROLE, PROVIDER))
+    document = base64.b64decode(encoded).decode()
+    assert f"<ns1:Audience>{own}</ns1:Audience>" in document and AWS_AUDIENCE not in document
+    answer = unsigned_client(server, "sts").assume_role_with_saml(
+        RoleArn=ROLE, PrincipalArn=PROVIDER, SAMLAssertion=encoded
+    )
+    assert answer["AssumedRoleUser"]["Arn"].endswith(f":assumed-role/{ROLE_NAME}/alice")
+    assert answer["Audience"] == own
+
+
 @pytest.mark.parametrize(
     ("condition", "allowed"),
     [
@@ -142,6 +160,8 @@ def test_aws_signin_recipient_is_accepted(server: Server, iam: Any, idp: SamlIdP
         ({"StringEquals": {"saml:sub_type": "persistent"}}, True),
         ({"StringEquals": {"saml:iss": "https://idp.credo.test/saml"}}, True),
         ({"StringEquals": {"saml:doc": f"{DEV_ACCOUNT}/{PROVIDER_NAME}"}}, True),
+        ({"StringEquals": {"saml:namequalifier": name_qualifier("https://idp.credo.test/saml")}}, True),
+        ({"StringEquals": {"saml:namequalifier": name_qualifier("https://other-idp.example.com")}}, False),
         ({"StringEquals": {"saml:aud": "https://signin.aws.amazon.com/saml"}}, False),
         ({"StringLike": {"saml:edupersonprincipalname": "*@example.com"}}, True),
         ({"ForAnyValue:StringEquals": {"saml:edupersonaffiliation": "staff"}}, True),
@@ -250,3 +270,62 @@ def test_metadata_from_pysaml2_registers(iam: Any, idp: SamlIdP) -> None:
     """pysaml2's own metadata document is accepted by CreateSAMLProvider."""
     created = iam.create_saml_provider(Name="Other", SAMLMetadataDocument=idp.metadata())
     assert created["SAMLProviderArn"].endswith(":saml-provider/Other")
+
+
+def test_transitive_tags_carry_into_a_chained_assume_role(server: Server, iam: Any, idp: SamlIdP) -> None:
+    """TransitiveTagKeys from the assertion pass to the next role in the chain; other tags do not."""
+    tagging = ["sts:AssumeRoleWithSAML", "sts:TagSession"]
+    setup_federation(server, iam, idp, actions=tagging)
+    chained = "SamlChained"
+    chained_trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+        ],
+    }
+    chained_arn = iam.create_role(RoleName=chained, AssumeRolePolicyDocument=json.dumps(chained_trust))[
+        "Role"
+    ]["Arn"]
+    allow_chaining = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": chained_arn}],
+    }
+    iam.put_role_policy(RoleName=ROLE_NAME, PolicyName="chain", PolicyDocument=json.dumps(allow_chaining))
+    by_tag = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "iam:ListRoles",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalTag/team": "platform"},
+                    "Null": {"aws:PrincipalTag/project": "true"},
+                },
+            }
+        ],
+    }
+    iam.put_role_policy(RoleName=chained, PolicyName="by-tag", PolicyDocument=json.dumps(by_tag))
+    encoded = assertion(
+        server,
+        idp,
+        **{
+            "PrincipalTag:team": ["platform"],
+            "PrincipalTag:project": ["apollo"],
+            "TransitiveTagKeys": ["team"],
+        },
+    )
+    first = unsigned_client(server, "sts").assume_role_with_saml(
+        RoleArn=ROLE, PrincipalArn=PROVIDER, SAMLAssertion=encoded
+    )["Credentials"]
+    first_sts = server.client("sts", first["AccessKeyId"], first["SecretAccessKey"], first["SessionToken"])
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        first_sts.assume_role(
+            RoleArn=chained_arn, RoleSessionName="two", Tags=[{"Key": "team", "Value": "x"}]
+        )
+    assert error_of(caught)[0] == "InvalidParameterValue"
+    second = first_sts.assume_role(RoleArn=chained_arn, RoleSessionName="two")["Credentials"]
+    # team came along (transitive), project did not: the chained role's tag policy allows the call.
+    server.client(
+        "iam", second["AccessKeyId"], second["SecretAccessKey"], second["SessionToken"]
+    ).list_roles()
