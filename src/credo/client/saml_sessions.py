@@ -3,7 +3,7 @@
 The profile keeps what ``credo login saml --configure`` keeps (the IdP's sign-in URL, the user
 name, the role, the session length) and ``credential_process = credo credential-process NAME``.
 botocore runs that command whenever it needs credentials; the role session is cached in the
-keychain (``credo:saml-session``) and handed out while more than five minutes are left. Past
+keychain (``credo:saml-session``) and handed out while more than fifteen minutes are left. Past
 that, credo signs in at the IdP again: the password (and the user name, when none is kept) is
 asked on the terminal, never on stdout, which botocore reads; without a terminal the command
 fails and says how to sign in instead. A cached session carries the basis it was made on (the
@@ -112,7 +112,7 @@ class SamlSessions:
         return found.credentials if found is not None and found.basis == profile.basis else None
 
     def cached(self, profile: SamlProfile) -> SessionCredentials | None:
-        """The stored session, when it has more than five minutes left."""
+        """The stored session, when it has more than fifteen minutes left (botocore refreshes below that)."""
         found = self.stored(profile)
         if found is None or found.expiration - self.clock() <= REUSE_MARGIN:
             return None
