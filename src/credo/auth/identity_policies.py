@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from credo.iam import effective_policies, policies
 from credo.iam.tags import read_tags
 from credo.policy import Policy, compile_policy
 from credo.store import changes
-from credo.store.schema import group_members, roles, users
+from credo.store.schema import roles, users
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,19 @@ def _boundary(conn: Connection, account_id: str, boundary_arn: str | None) -> Po
     return compile_policy(document if document is not None else '{"Version":"2012-10-17","Statement":[]}')
 
 
+_USER = select(users).where(users.c.id == bindparam("id"))
+_ROLE = select(roles).where(roles.c.id == bindparam("id"))
+
+
 def load_user(conn: Connection, account_id: str, user_id: str) -> IdentityPolicies:
-    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    row = conn.execute(_USER, {"id": user_id}).mappings().first()
     if row is None:
         return IdentityPolicies("", (), None, (), exists=False, topics=frozenset({changes.user(user_id)}))
-    found = effective_policies.policies_for_user(conn, account_id, user_id)
-    group_ids = list(
-        conn.execute(select(group_members.c.group_id).where(group_members.c.user_id == user_id)).scalars()
+    holders = (
+        effective_policies.user_holders(conn, user_id, row["name"]) if row["account_id"] == account_id else []
     )
+    found = effective_policies.policies_of(conn, holders) if holders else []
+    group_ids = [entity_id for kind, entity_id, _name in holders if kind == "group"]
     return IdentityPolicies(
         arn=f"arn:aws:iam::{account_id}:user{row['path']}{row['name']}",
         identity=_compiled(found),
@@ -77,10 +82,11 @@ def load_user(conn: Connection, account_id: str, user_id: str) -> IdentityPolici
 
 
 def load_role(conn: Connection, account_id: str, role_id: str) -> IdentityPolicies:
-    row = conn.execute(select(roles).where(roles.c.id == role_id)).mappings().first()
+    row = conn.execute(_ROLE, {"id": role_id}).mappings().first()
     if row is None:
         return IdentityPolicies("", (), None, (), exists=False, topics=frozenset({changes.role(role_id)}))
-    found = effective_policies.policies_for_role(conn, account_id, role_id)
+    holders = [("role", role_id, str(row["name"]))] if row["account_id"] == account_id else []
+    found = effective_policies.policies_of(conn, holders) if holders else []
     return IdentityPolicies(
         arn=f"arn:aws:iam::{account_id}:role{row['path']}{row['name']}",
         identity=_compiled(found),

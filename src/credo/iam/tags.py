@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from credo.errors import InvalidInput, LimitExceeded, ValidationError
 from credo.store.schema import tags
@@ -52,10 +52,16 @@ def validate_new_tags(new: Sequence[Mapping[str, Any]], existing: Sequence[Mappi
         raise LimitExceeded(f"Cannot exceed quota for TagsPerEntity: {MAX_TAGS}.")
 
 
+# Built once: every authorizer cache miss reads the identity's tags.
+_TAGS_OF = (
+    select(tags.c.key, tags.c.value)
+    .where(tags.c.entity_id == bindparam("entity_id"))
+    .order_by(tags.c.position)
+)
+
+
 def read_tags(conn: Connection, entity_id: str) -> list[dict[str, str]]:
-    rows = conn.execute(
-        select(tags.c.key, tags.c.value).where(tags.c.entity_id == entity_id).order_by(tags.c.position)
-    )
+    rows = conn.execute(_TAGS_OF, {"entity_id": entity_id})
     return [{"Key": key, "Value": value} for key, value in rows]
 
 
