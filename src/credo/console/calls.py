@@ -73,6 +73,7 @@ def invoke(
             # As the JSON endpoint: the action is named by the signing name (``sso:…`` for
             # sso-admin) and authorized on every resource it needs.
             signing_name = model.service(service).model.signing_name
+            audited.namespace = signing_name
             targets = authorization.targets(call, service, f"{signing_name}:{action}")
             services.authorizer.authorize_targets(call, signing_name, secure_transport, targets)
         else:
