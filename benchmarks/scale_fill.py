@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Table, insert, text
 from credo import arn, ids
 from credo.clock import Clock
 from credo.iam import accounts
-from credo.iam.policies import validate_managed_document
+from credo.iam.policy_lookup import validate_managed_document
 from credo.keyring import Keyring
 from credo.sso.instances import ensure_instance
 from credo.store.db import Store

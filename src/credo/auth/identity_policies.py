@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, select
 
-from credo.iam import effective_policies, policies
+from credo.iam import effective_policies, policy_lookup
 from credo.iam.tags import read_tags
 from credo.policy import Policy, compile_policy
 from credo.store import changes
@@ -54,7 +54,7 @@ def _compiled(found: list[tuple[str, str]]) -> tuple[tuple[str, Policy], ...]:
 def _boundary(conn: Connection, account_id: str, boundary_arn: str | None) -> Policy | None:
     if not boundary_arn:
         return None
-    document = policies.default_document(conn, account_id, boundary_arn)
+    document = policy_lookup.default_document(conn, account_id, boundary_arn)
     # A boundary whose policy vanished allows nothing, rather than lifting the cap.
     return compile_policy(document if document is not None else '{"Version":"2012-10-17","Statement":[]}')
 

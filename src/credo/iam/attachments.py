@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, Table, delete, insert, or_, select
 from credo.call import Call, Handler, Operation, Result
 from credo.errors import LimitExceeded, NoSuchEntity, PolicyNotAttachable
 from credo.iam.paging import decode_marker, limit_of, page
-from credo.iam.policies import check_arn, not_found, resolve
 from credo.iam.policy_holders import GROUP, MAX_ATTACHED_POLICIES, ROLE, USER, Holder
+from credo.iam.policy_lookup import check_arn, not_found, resolve
 from credo.iam.protected_roles import require_modifiable
 from credo.store import changes
 from credo.store.schema import groups, policy_attachments, roles, users

@@ -20,7 +20,7 @@ from credo.iam import tags as entity_tags
 from credo.iam.groups import describe_group
 from credo.iam.instance_profiles import describe_instance_profile
 from credo.iam.paging import DEFAULT_MAX_ITEMS, decode_marker, decode_position, encode_marker
-from credo.iam.policies import (
+from credo.iam.policy_lookup import (
     attachment_counts,
     boundary_counts,
     describe,

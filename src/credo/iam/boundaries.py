@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, select, update
 
 from credo.call import Call, Operation, Result
 from credo.errors import NoSuchEntity
-from credo.iam import policies as managed_policies
+from credo.iam import policy_lookup
 from credo.iam.protected_roles import is_protected, protected_role_error
 from credo.store import changes
 from credo.store.schema import roles, users
@@ -22,9 +22,9 @@ def policy_exists(conn: Connection, account_id: str, policy_arn: str) -> bool:
     """Whether ``policy_arn`` names a managed policy that can be a boundary in ``account_id``:
     a customer managed policy of the account (path included) or an AWS managed policy in the
     catalog, other than the service-role policies AWS reserves for service-linked roles."""
-    if not managed_policies.policy_exists(conn, account_id, policy_arn):
+    if not policy_lookup.policy_exists(conn, account_id, policy_arn):
         return False
-    policy = managed_policies.resolve(conn, account_id, policy_arn)
+    policy = policy_lookup.resolve(conn, account_id, policy_arn)
     return policy is not None and not policy.is_service_role_policy
 
 

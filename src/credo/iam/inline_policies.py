@@ -11,8 +11,8 @@ from sqlalchemy import Connection, RowMapping, delete, func, insert, select
 from credo.call import Call, Handler, Operation, Result
 from credo.errors import LimitExceeded, NoSuchEntity
 from credo.iam.paging import decode_marker, limit_of, page
-from credo.iam.policies import encode_document, policy_size
 from credo.iam.policy_holders import GROUP, ROLE, USER, Holder
+from credo.iam.policy_lookup import encode_document, policy_size
 from credo.iam.protected_roles import require_modifiable
 from credo.policy import parse_policy
 from credo.store import changes

@@ -16,7 +16,7 @@ from credo.call import Call, Operation, Result
 from credo.errors import DeleteConflict, LimitExceeded, NoSuchEntity
 from credo.iam import policy_catalog
 from credo.iam.paging import decode_marker, page
-from credo.iam.policies import (
+from credo.iam.policy_lookup import (
     encode_document,
     find_local,
     find_local_for_change,

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, RowMapping, select
 from credo import arn
 from credo.call import Call, Operation, Result
 from credo.errors import InvalidInput, NoSuchEntity
-from credo.iam import policies
+from credo.iam import policy_lookup
 from credo.iam.groups import find_group
 from credo.iam.roles import find_role
 from credo.iam.users import find_user
@@ -178,7 +178,7 @@ def permissions_policies(conn: Connection, identity: Identity) -> list[GrantingP
             .order_by(policy_attachments.c.policy_arn)
         )
         for policy_arn, policy_name in attached:
-            document = policies.default_document(conn, account_id, policy_arn)
+            document = policy_lookup.default_document(conn, account_id, policy_arn)
             if policy_arn in seen or document is None:
                 continue
             seen.add(policy_arn)

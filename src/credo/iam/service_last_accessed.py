@@ -26,7 +26,7 @@ from credo import arn
 from credo.auth.key_usage import ACTION_TRACKED_SERVICES
 from credo.call import Call, Operation, Result
 from credo.errors import InvalidInput, NoSuchEntity
-from credo.iam import policies
+from credo.iam import policy_lookup
 from credo.iam.paging import decode_marker, page
 from credo.iam.service_access import (
     Identity,
@@ -73,10 +73,10 @@ def _scope(conn: Connection, account_id: str, target: str) -> tuple[list[str], l
     """The policy documents a report on ``target`` reads, and the entities whose attempts count."""
     parsed = arn.parse_arn(target)
     if parsed is not None and parsed.service == "iam" and parsed.resource.startswith("policy/"):
-        policy = policies.resolve(conn, account_id, target)
-        document = policies.default_document(conn, account_id, target) if policy else None
+        policy = policy_lookup.resolve(conn, account_id, target)
+        document = policy_lookup.default_document(conn, account_id, target) if policy else None
         if policy is None or document is None:
-            raise policies.not_found(target)
+            raise policy_lookup.not_found(target)
         attached = conn.execute(
             select(policy_attachments.c.entity_kind, policy_attachments.c.entity_id).where(
                 policy_attachments.c.account_id == account_id, policy_attachments.c.policy_arn == policy.arn

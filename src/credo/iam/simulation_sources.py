@@ -24,7 +24,7 @@ from credo.auth.request_context import ContextValue
 from credo.errors import InvalidInput, NoSuchEntity
 from credo.iam import effective_policies
 from credo.iam.groups import find_group
-from credo.iam.policies import default_document
+from credo.iam.policy_lookup import default_document
 from credo.iam.roles import find_role
 from credo.iam.simulation_context import identity_context
 from credo.iam.tags import read_tags

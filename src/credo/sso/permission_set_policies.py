@@ -21,8 +21,8 @@ from credo.errors import (
     ValidationException,
 )
 from credo.iam import policy_catalog
-from credo.iam.policies import policy_size
 from credo.iam.policy_holders import MAX_ATTACHED_POLICIES, ROLE
+from credo.iam.policy_lookup import policy_size
 from credo.policy import parse_policy
 from credo.sso import paging
 from credo.sso.permission_sets import load, touch

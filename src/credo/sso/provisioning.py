@@ -24,7 +24,7 @@ from sqlalchemy import Connection, RowMapping, delete, exists, insert, select, u
 
 from credo import arn
 from credo.iam import policy_catalog
-from credo.iam.policies import find_local_row, local_policy_arn, policy_size
+from credo.iam.policy_lookup import find_local_row, local_policy_arn, policy_size
 from credo.iam.roles import drop_role, insert_role
 from credo.sso import durations, identifiers
 from credo.sso.instances import Instance

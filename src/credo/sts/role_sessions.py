@@ -23,7 +23,7 @@ from credo.errors import (
     PackedPolicyTooLarge,
     ValidationError,
 )
-from credo.iam.policies import default_document
+from credo.iam.policy_lookup import default_document
 from credo.policy import parse_policy
 from credo.store.schema import roles
 from credo.sts.sessions import MAX_POLICY_ARNS, issue_credentials, packed_policy_size

@@ -22,7 +22,7 @@ from credo import arn, ids
 from credo.auth.principal import Principal, PrincipalKind
 from credo.call import Call, Operation, Result, Services
 from credo.errors import AccessDenied, InvalidParameterValue, MalformedPolicyDocument, PackedPolicyTooLarge
-from credo.iam.policies import default_document
+from credo.iam.policy_lookup import default_document
 from credo.policy import parse_policy
 from credo.store.schema import session_keys
 from credo.sts.mfa_proof import prove_mfa
