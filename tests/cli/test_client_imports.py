@@ -173,7 +173,7 @@ def test_client_command_imports_no_server_code(
     ("args", "expected"),
     [
         (["account", "--help"], "sqlalchemy"),
-        (["db", "--help"], "credo.cli.server_commands"),
+        (["db", "--help"], "credo.cli.db_commands"),
         (["configure", "import", "--help"], "credo.cli.configure_import"),
     ],
 )

@@ -34,7 +34,7 @@ COMMANDS = {
         "Print a keychain profile's session credentials for botocore's credential_process.",
         hidden=True,
     ),
-    "db": LazyCommand("credo.cli.server_commands:db", "Database maintenance."),
+    "db": LazyCommand("credo.cli.db_commands:db", "Database maintenance."),
     "doctor": LazyCommand(
         "credo.cli.doctor_command:doctor_command",
         "Check ~/.aws/config, ~/.aws/credentials and the environment; print each problem and its fix.",
