@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import threading
 import time
@@ -158,9 +159,9 @@ class Behaviour:
 
 
 class JwksServer:
-    """Issuers at ``http://127.0.0.1:PORT/NAME`` with discovery and a JWKS each."""
+    """Issuers at ``http://127.0.0.1:PORT/NAME`` with discovery and a JWKS each (https with ``tls``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.issuers: dict[str, Behaviour] = {}
         owner = self
 
@@ -197,12 +198,17 @@ class JwksServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:
+            # A client refusing the certificate ends its handshake; accept() then fails, as an OSError.
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.port = int(self.httpd.server_address[1])
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     def issuer(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{name}"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{name}"
 
     def add(self, behaviour: Behaviour | None = None) -> tuple[str, Behaviour]:
         """A new issuer (a fresh name, so no cache of credo's knows it): its URL and behaviour."""

@@ -168,6 +168,13 @@ class JwksCache:
         except httpx.TimeoutException:
             raise IDPCommunicationError(UNREACHABLE, detail=f"{where} timed out.") from None
         except httpx.HTTPError as error:
+            refused = _certificate_refusal(error)
+            if refused is not None:
+                raise IDPCommunicationError(
+                    UNREACHABLE,
+                    detail=f"{where}: its TLS certificate is not trusted ({refused.verify_message}); "
+                    "a private CA is trusted through the server's SSL_CERT_FILE or SSL_CERT_DIR.",
+                ) from None
             raise IDPCommunicationError(
                 UNREACHABLE, detail=f"{where} could not be reached ({type(error).__name__})."
             ) from None
@@ -178,3 +185,13 @@ class JwksCache:
         if not isinstance(value, dict):
             raise IDPCommunicationError(UNREACHABLE, detail=f"{where} did not answer a JSON object.")
         return value
+
+
+def _certificate_refusal(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind an httpx error, if that is what it was."""
+    seen: BaseException | None = error
+    for _ in range(8):  # a few layers (httpx, httpcore, ssl); never loop on a cyclic chain
+        if seen is None or isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
