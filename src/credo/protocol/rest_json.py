@@ -14,19 +14,16 @@ from typing import Any, Literal
 
 from botocore.model import StructureShape
 
-from credo.errors import (
-    AwsError,
+from credo.errors import AwsError, SerializationException, ServiceFailure, ValidationException
+from credo.protocol import json
+from credo.rest_json_errors import (
     InvalidRequestException,
     OidcError,
     OidcInternalServerException,
     PortalError,
     PortalInternalServerException,
     PortalInvalidRequestException,
-    SerializationException,
-    ServiceFailure,
-    ValidationException,
 )
-from credo.protocol import json
 
 CONTENT_TYPE = "application/json"
 Family = Literal["oidc", "portal"]

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, RowMapping, delete, insert, select
 
 from credo.call import Call, Operation, Result
-from credo.errors import (
+from credo.iam.password_policy import as_utc
+from credo.rest_json_errors import (
     InvalidClientException,
     InvalidClientMetadataException,
     InvalidRedirectUriException,
@@ -27,7 +28,6 @@ from credo.errors import (
     UnauthorizedClientException,
     UnsupportedGrantTypeException,
 )
-from credo.iam.password_policy import as_utc
 from credo.sso import opaque_tokens
 from credo.sso.instances import load
 from credo.store.schema import sso_oidc_clients

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select
 
-from credo.errors import InvalidGrantException, OidcError
 from credo.iam.password_policy import as_utc
+from credo.rest_json_errors import InvalidGrantException, OidcError
 from credo.sso import opaque_tokens, portal_sessions
 from credo.sso.portal_sessions import PortalSession
 from credo.store.schema import sso_authorization_codes

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from credo.call import Call, Operation, Result
-from credo.errors import (
+from credo.iam.password_policy import as_utc
+from credo.rest_json_errors import (
     AuthorizationPendingException,
     InvalidGrantException,
     InvalidRequestException,
@@ -27,7 +28,6 @@ from credo.errors import (
     OidcExpiredTokenException,
     SlowDownException,
 )
-from credo.iam.password_policy import as_utc
 from credo.sso import oidc_clients, opaque_tokens, portal_sessions
 from credo.sso.portal_sessions import PortalSession
 from credo.store.schema import sso_device_authorizations, sso_oidc_clients

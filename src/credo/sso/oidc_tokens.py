@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from credo.call import Call, Operation, Result
-from credo.errors import InvalidRequestException, OidcError, UnsupportedGrantTypeException
+from credo.rest_json_errors import InvalidRequestException, OidcError, UnsupportedGrantTypeException
 from credo.sso import oidc_clients, oidc_codes, oidc_device, portal_tokens
 from credo.sso.portal_sessions import PortalSession
 

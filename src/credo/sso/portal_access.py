@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, or_, select
 
 from credo.call import Call
-from credo.errors import ForbiddenException
+from credo.rest_json_errors import ForbiddenException
 from credo.sso import durations
 from credo.sso.portal_sessions import PortalSession
 from credo.sso.provisioning import provisioned_role

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from credo.call import Call, Operation, Result
-from credo.errors import PortalInvalidRequestException, UnauthorizedException, ValidationException
+from credo.errors import ValidationException
+from credo.rest_json_errors import PortalInvalidRequestException, UnauthorizedException
 from credo.sso import paging, portal_access, portal_tokens
 from credo.sso.portal_sessions import PortalSession
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, insert, or_, select
 
-from credo.errors import InvalidGrantException, UnauthorizedException
 from credo.iam.password_policy import as_utc
+from credo.rest_json_errors import InvalidGrantException, UnauthorizedException
 from credo.sso import oidc_clients, opaque_tokens, portal_sessions
 from credo.sso.portal_sessions import PortalSession
 from credo.store.schema import sso_tokens
