@@ -3,7 +3,7 @@
 Batches are inserted through the driver's own ``executemany`` with values already in the
 database's terms (SQLite: the text SQLAlchemy writes for a time, 0/1 for a boolean): the flush
 inserts every read-only call's event, and SQLAlchemy's per-row processing would be most of its
-cost. The columns and formats are those of ``store/schema.py``, which reads them back.
+cost. The columns and formats are those of ``credo.store.schema``, which reads them back.
 """
 
 from __future__ import annotations
