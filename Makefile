@@ -32,8 +32,9 @@ typecheck: $(STAMP)
 # System tools the tests drive, installed when missing and apt-get can (otherwise their tests
 # skip or fail with the missing path): Debian's Chromium for the console's browser tests
 # (Playwright's own browser download does not work here), xmlsec1 for pysaml2's test IdP,
-# strace to inject I/O errors into a file's reads (credo rotate's storing faults).
-SYSTEM_TOOLS := /usr/bin/chromium:chromium /usr/bin/xmlsec1:xmlsec1 /usr/bin/strace:strace
+# strace to inject I/O errors into a file's reads (credo rotate's storing faults), nginx-light
+# for the gateway tests' real nginx in front of the example service (auth_request mode).
+SYSTEM_TOOLS := /usr/bin/chromium:chromium /usr/bin/xmlsec1:xmlsec1 /usr/bin/strace:strace /usr/sbin/nginx:nginx-light
 
 system-tools:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do \

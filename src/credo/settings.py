@@ -90,6 +90,9 @@ class Settings:
     # Audit events older than this many days are deleted (0: kept for ever); CloudTrail's event
     # history keeps 90.
     audit_retention_days: float = 90.0
+    # nginx's auth_request mode (GET /_credo/authorize/nginx, credo.gateway): the secret the
+    # gateway sends in X-Credo-Gateway-Secret; None: the mode is off.
+    gateway_secret: str | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -117,6 +120,7 @@ class Settings:
             keyfile=Path(env["CREDO_KEYFILE"]) if env.get("CREDO_KEYFILE") else None,
             shutdown_timeout=_number(env, "CREDO_SHUTDOWN_TIMEOUT", cls.shutdown_timeout, float),
             audit_retention_days=_number(env, "CREDO_AUDIT_RETENTION_DAYS", cls.audit_retention_days, float),
+            gateway_secret=env.get("CREDO_GATEWAY_SECRET") or None,
             workers=int(_number(env, "CREDO_WORKERS", 0, int)) or None,
         )
 

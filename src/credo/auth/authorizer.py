@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 from credo.auth import denials, identity_policies
 from credo.auth.action_resources import rule_for
 from credo.auth.identity_policies import IdentityPolicies
+from credo.auth.principal import Principal
 from credo.auth.request_context import request_context
 from credo.auth.resources import Target, resolve_target, target_needs_store
 from credo.call import Call
@@ -37,7 +38,9 @@ _SESSION_STS_ALLOWED = {"AssumeRole", "GetCallerIdentity"}
 # Granted to every IAM user by the account password policy's AllowUsersToChangePassword.
 _PASSWORD_POLICY_GRANTS = {"ChangePassword", "GetAccountPasswordPolicy"}
 
-PolicyType = Literal["identity-based policy", "permissions boundary", "session policy"]
+PolicyType = Literal[
+    "identity-based policy", "resource-based policy", "permissions boundary", "session policy"
+]
 
 
 class Authorizer:
@@ -154,14 +157,7 @@ class Authorizer:
             principal_arn=principal.arn,
             principal_account=principal.account_id,
         )
-        session: list[Policy] | None = [
-            compile_policy(text, "session") for text in principal.session_policies
-        ]
-        if not session and principal.kind != "federated-user":
-            # Only a federated user's session is narrowed even with no policy: AWS gives a
-            # GetFederationToken session without session policies no permissions at all.
-            session = None
-        boundaries = [identity.boundary] if identity.boundary is not None else None
+        boundaries, session = caps(principal, identity)
         decision = evaluate(request, identity=identity.identity, boundaries=boundaries, session=session)
         if decision.allowed:
             return None
@@ -208,6 +204,16 @@ class Authorizer:
             ).scalar()
         return bool(allowed)
 
+    def identity_policies(self, principal: Principal) -> IdentityPolicies:
+        """The compiled policies of the principal's identity, from the cache or the store."""
+        identity = self._cached_identity(principal.identity_kind, principal.identity_id)
+        if identity is None:
+            with self._store.read() as conn:
+                identity = self._load_identity(
+                    conn, principal.identity_kind, principal.identity_id, principal.account_id
+                )
+        return identity
+
     def _cached_identity(self, kind: str, identity_id: str) -> IdentityPolicies | None:
         """The identity's compiled policies if cached and still current."""
         found = self._cache.get((kind, identity_id))
@@ -225,6 +231,18 @@ class Authorizer:
         return loaded
 
 
+def caps(principal: Principal, identity: IdentityPolicies) -> tuple[list[Policy] | None, list[Policy] | None]:
+    """``(boundaries, session policies)`` that cap the principal's identity policies; ``None``
+    where there is no such cap (``credo.policy.evaluate``'s convention)."""
+    session: list[Policy] | None = [compile_policy(text, "session") for text in principal.session_policies]
+    if not session and principal.kind != "federated-user":
+        # Only a federated user's session is narrowed even with no policy: AWS gives a
+        # GetFederationToken session without session policies no permissions at all.
+        session = None
+    boundaries = [identity.boundary] if identity.boundary is not None else None
+    return boundaries, session
+
+
 def access_denied(
     caller_arn: str,
     action: str,
@@ -234,11 +252,14 @@ def access_denied(
     boundaries: list[Policy] | None,
     session: list[Policy] | None,
     result: str,
+    resource: Sequence[tuple[str, Policy]] = (),
 ) -> AccessDenied:
-    """AWS's wording, naming the kind of policy that denied (explicitly or by silence)."""
+    """AWS's wording, naming the kind of policy that denied (explicitly or by silence).
+
+    ``resource``: the resource-based policies evaluated too (credo.gateway's callers pass one)."""
     head = f"User: {caller_arn} is not authorized to perform: {action} on resource: {target.named}"
     if result == "explicitDeny":
-        source = _explicit_deny_source(request, identity, boundaries, session)
+        source = _explicit_deny_source(request, identity, boundaries, session, resource)
         article = "an" if source.startswith("identity") else "a"
         return AccessDenied(f"{head} with an explicit deny in {article} {source}")
     source = _implicit_deny_source(request, identity, boundaries, session)
@@ -250,9 +271,12 @@ def _explicit_deny_source(
     identity: IdentityPolicies,
     boundaries: list[Policy] | None,
     session: list[Policy] | None,
+    resource: Sequence[tuple[str, Policy]] = (),
 ) -> PolicyType:
     if evaluate(request, identity=identity.identity).result == "explicitDeny":
         return "identity-based policy"
+    if resource and evaluate(request, resource=resource).result == "explicitDeny":
+        return "resource-based policy"
     if boundaries and evaluate(request, identity=[("b", p) for p in boundaries]).result == "explicitDeny":
         return "permissions boundary"
     return "session policy"

@@ -24,6 +24,8 @@ from credo import ids
 from credo.call import Services
 from credo.console.routes import console_routes, is_browser_visit
 from credo.errors import AwsError, MethodNotAllowed, UnknownOperationException
+from credo.gateway.endpoint import AuthorizeEndpoint, decider_for
+from credo.gateway.nginx import NginxEndpoint
 from credo.protocol import model, xml
 from credo.server import bootstrap, health
 from credo.server.api import QueryEndpoint, Receive, Scope, Send
@@ -51,6 +53,10 @@ class CredoApp:
         self.behind_proxy = services.settings.trusted_proxy_depth > 0
         self.query = QueryEndpoint(services)
         self.json = JsonEndpoint(services)
+        # The decision endpoint for services of ours (credo.gateway, docs/authorizer.md).
+        decider = decider_for(services)
+        self.authorize = AuthorizeEndpoint(services, decider)
+        self.authorize_nginx = NginxEndpoint(services, decider)
         routes = console_routes(services) + portal_routes(services) + operator_routes(services)
         if services.settings.dev:
             routes += [
@@ -81,6 +87,10 @@ class CredoApp:
                         return
                     break
             await self.query(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"] == "/_credo/authorize":
+            await self.authorize(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"] == "/_credo/authorize/nginx":
+            await self.authorize_nginx(scope, receive, send)
         else:
             await self.web(scope, receive, send)
 

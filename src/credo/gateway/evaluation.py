@@ -1,0 +1,112 @@
+"""May this principal do this action on this resource? The authorizer's answer for any service.
+
+The same identity policies, permissions boundary and session policies as every IAM and STS call
+(``credo.auth.authorizer``: cached compiled policies, its caps, AWS's refusal wording), plus an
+optional resource-based policy the calling service supplies, decided by ``credo.policy.evaluate``
+with the request context ``credo.auth.request_context`` builds and the service's own keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from credo.arn import parse_arn
+from credo.auth import denials
+from credo.auth.authorizer import Authorizer, access_denied, caps
+from credo.auth.identity_policies import IdentityPolicies
+from credo.auth.principal import Principal
+from credo.auth.request_context import ContextValue, request_context
+from credo.auth.resources import Target
+from credo.keyring import Keyring
+from credo.policy import MatchedStatement, Policy, Request, evaluate
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Allowed or not; on refusal AWS's AccessDenied message, the statements that decided
+    (the Deny ones for an explicit deny) and the sealed message DecodeAuthorizationMessage reads."""
+
+    allowed: bool
+    message: str = ""
+    explicit_deny: bool = False
+    matched: tuple[MatchedStatement, ...] = ()
+    encoded_message: str = ""
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    """What the request context is made of, beside the principal."""
+
+    now: datetime
+    source_ip: str
+    secure_transport: bool
+    region: str
+    extra: Mapping[str, ContextValue]
+
+
+def judge(
+    authorizer: Authorizer,
+    keyring: Keyring,
+    principal: Principal,
+    action: str,
+    resource: str,
+    circumstances: Circumstances,
+    resource_policy: Policy | None = None,
+) -> Judgement:
+    """Decide ``action`` on ``resource`` for ``principal`` (see the module docstring)."""
+    if principal.is_root:
+        identity = IdentityPolicies(principal.arn, (), None, ())
+    else:
+        identity = authorizer.identity_policies(principal)
+    context = request_context(
+        principal,
+        principal_arn=identity.arn or principal.arn,
+        principal_tags=identity.tags,
+        params={},
+        now=circumstances.now,
+        source_ip=circumstances.source_ip,
+        secure_transport=circumstances.secure_transport,
+        region=circumstances.region,
+    )
+    context.update({key.lower(): value for key, value in circumstances.extra.items()})
+    request = Request(
+        action=action,
+        resource=resource,
+        context=context,
+        principal_arn=principal.arn,
+        principal_account=principal.account_id,
+    )
+    boundaries, session = caps(principal, identity)
+    resources: Sequence[tuple[str, Policy]] = (
+        [(resource_policy.id or "ResourcePolicy", resource_policy)] if resource_policy is not None else ()
+    )
+    parsed = parse_arn(resource)
+    decision = evaluate(
+        request,
+        identity=identity.identity,
+        resource=resources,
+        boundaries=boundaries,
+        session=session,
+        resource_account=parsed.account if parsed is not None and parsed.account else None,
+        is_root=principal.is_root,
+    )
+    if decision.allowed:
+        authorizer.allowed += 1
+        return Judgement(True, matched=decision.matched)
+    authorizer.denied += 1
+    explicit = decision.result == "explicitDeny"
+    refusal = access_denied(
+        principal.arn,
+        action,
+        Target(resource),
+        request,
+        identity,
+        boundaries,
+        session,
+        decision.result,
+        resources,
+    )
+    why = denials.describe_denial(principal, action, resource, context, explicit, decision.matched)
+    return Judgement(False, refusal.message, explicit, decision.matched, denials.encode(keyring, why))

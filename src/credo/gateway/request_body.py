@@ -1,0 +1,140 @@
+"""The decision endpoint's JSON body, read into an ``OriginalRequest`` with AWS-style refusals.
+
+    {"method": "GET", "url": "/widgets/w-1?color=red", "headers": {"Host": "…", "Authorization": "…"},
+     "payload_hash": "<hex sha256>" | "UNSIGNED-PAYLOAD", "source_ip": "203.0.113.7",
+     "secure_transport": true, "service": "widgets", "action": "GetWidget", "resource": "arn:…",
+     "resource_policy": {…} | "<JSON text>", "context": {"widgets:Color": "red"}}
+
+Only method, url and headers are required. ``headers`` is an object (a list value for a header
+sent several times) or a list of ``[name, value]`` pairs. ``context`` takes the service's own
+condition keys (``widgets:…``): global ``aws:`` keys come from the request itself, never from
+the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from credo.errors import SerializationException, ValidationException
+from credo.gateway.decision import OriginalRequest
+from credo.gateway.payload import UNSIGNED_PAYLOAD
+from credo.policy import Policy, compile_policy
+
+_FIELDS = frozenset(
+    {
+        "method",
+        "url",
+        "headers",
+        "payload_hash",
+        "source_ip",
+        "secure_transport",
+        "service",
+        "action",
+        "resource",
+        "resource_policy",
+        "context",
+    }
+)
+_HASH = re.compile(r"[0-9a-f]{64}\Z")
+_METHOD = re.compile(r"[A-Z]{1,16}\Z")
+
+
+def read_request(body: bytes) -> OriginalRequest:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise SerializationException("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise SerializationException("The request body must be a JSON object.")
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise ValidationException(f"Unknown field {unknown[0]!r}; fields are {', '.join(sorted(_FIELDS))}.")
+    method = _string(data, "method", required=True).upper()
+    if not _METHOD.match(method):
+        raise ValidationException(f"method {method!r} is not an HTTP method.")
+    url = _string(data, "url", required=True)
+    if not url.startswith("/") and not url.startswith(("http://", "https://")):
+        raise ValidationException("url is the request's path and query (/widgets/w-1?x=1) or a whole URL.")
+    payload_hash = _string(data, "payload_hash") or UNSIGNED_PAYLOAD
+    if payload_hash != UNSIGNED_PAYLOAD and not _HASH.match(payload_hash):
+        raise ValidationException(
+            "payload_hash is the body's SHA-256 in lower-case hex, or UNSIGNED-PAYLOAD."
+        )
+    secure = data.get("secure_transport", False)
+    if not isinstance(secure, bool):
+        raise ValidationException("secure_transport is true or false.")
+    return OriginalRequest(
+        method=method,
+        url=url,
+        headers=_headers(data.get("headers")),
+        payload_hash=payload_hash,
+        source_ip=_string(data, "source_ip"),
+        secure_transport=secure,
+        service=_string(data, "service") or None,
+        action=_string(data, "action") or None,
+        resource=_string(data, "resource") or None,
+        resource_policy=_resource_policy(data.get("resource_policy")),
+        context=_context(data.get("context")),
+    )
+
+
+def _string(data: dict[str, Any], name: str, *, required: bool = False) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise ValidationException(f"{name} must be a{' non-empty' if required else ''} string.")
+    return value
+
+
+def _headers(value: object) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for name, item in value.items():
+            for one in item if isinstance(item, list) else [item]:
+                pairs.append((name, one))
+    elif isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
+        pairs = [(p[0], p[1]) for p in value]
+    else:
+        raise ValidationException(
+            "headers must be an object of names and values, or a list of [name, value]."
+        )
+    for name, item in pairs:
+        if not isinstance(name, str) or not isinstance(item, str):
+            raise ValidationException("header names and values must be strings.")
+        try:
+            name.encode("latin-1")
+            item.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValidationException(f"header {name!r} is not Latin-1 text, as HTTP sends it.") from None
+    return pairs
+
+
+def _resource_policy(value: object) -> Policy | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value)
+    # MalformedPolicyDocument, with AWS's message and credo's detail, as IAM answers it.
+    return compile_policy(text, "resource")
+
+
+def _context(value: object) -> dict[str, str | list[str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationException("context must be an object of condition keys and values.")
+    found: dict[str, str | list[str]] = {}
+    for key, item in value.items():
+        if ":" not in key or key.lower().startswith("aws:"):
+            raise ValidationException(
+                f"context key {key!r}: pass the service's own keys (service:Name); aws: keys come from the request."
+            )
+        if isinstance(item, str):
+            found[key] = item
+        elif isinstance(item, list) and all(isinstance(v, str) for v in item):
+            found[key] = list(item)
+        else:
+            raise ValidationException(f"context key {key!r} takes a string or a list of strings.")
+    return found
