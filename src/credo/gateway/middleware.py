@@ -1,0 +1,148 @@
+"""``CredoMiddleware``: SigV4 and IAM decisions in front of an ASGI app (Starlette, FastAPI).
+
+Every request is verified and decided before the app sees it — locally against credo's store
+(``mode="local"``, ``credo.gateway.local``) or through the decision endpoint (``mode="remote"``,
+``credo.gateway.remote``). An allowed request reaches the app with ``scope["credo.principal"]``
+(a ``credo.gateway.caller.Caller``) and ``scope["credo.action"]`` / ``scope["credo.resource"]``;
+a refused one is answered 401 or 403 with ``X-Credo-Error`` / ``X-Credo-Reason`` headers and a
+JSON body, as nginx mode answers. The body is read first (at most ``max_body`` bytes, else 413),
+hashed for the signature check, and handed to the app unchanged.
+
+    app = CredoMiddleware(app, service="widgets")                       # local, CREDO_* settings
+    app = CredoMiddleware(app, service="widgets", mode="remote",
+                          endpoint_url="https://credo.example.com")     # botocore's credentials
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Literal
+from urllib.parse import quote
+
+import anyio.to_thread
+
+from credo.gateway.decision import OriginalRequest
+from credo.gateway.local import LocalDecider
+from credo.gateway.outcome import Outcome
+from credo.gateway.remote import RemoteDecider
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Mode = Literal["local", "remote"]
+
+MAX_BODY = 10 * 1024 * 1024
+
+
+class CredoMiddleware:
+    """ASGI middleware that lets through only requests credo allows (see the module docstring)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        mode: Mode = "local",
+        decider: LocalDecider | RemoteDecider | None = None,
+        endpoint_url: str | None = None,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self.app = app
+        self.service = service
+        self.max_body = max_body
+        self.decider = decider if decider is not None else make_decider(mode, endpoint_url)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive, self.max_body)
+        if body is None:
+            await _answer(send, 413, [(b"content-type", b"text/plain")], b"request body too large\n")
+            return
+        request = original_request(scope, body, self.service)
+        decider = self.decider
+        if isinstance(decider, RemoteDecider):
+            outcome = await decider.adecide(request)
+        else:
+            found = decider.decide_without_waiting(request)
+            outcome = found if found is not None else await anyio.to_thread.run_sync(decider.decide, request)
+        if not outcome.allowed:
+            await _answer(send, *outcome.refusal())
+            return
+        scope["credo.principal"] = outcome.caller
+        scope["credo.action"] = outcome.action
+        scope["credo.resource"] = outcome.resource
+        await self.app(scope, _replay(body, receive), send)
+
+
+def make_decider(mode: Mode, endpoint_url: str | None) -> LocalDecider | RemoteDecider:
+    """The decider for ``mode``: local from the ``CREDO_*`` settings; remote at ``endpoint_url``
+    (or ``CREDO_ENDPOINT_URL``) with botocore's credentials."""
+    if mode == "local":
+        return LocalDecider()
+    import os
+
+    url = endpoint_url or os.environ.get("CREDO_ENDPOINT_URL")
+    if not url:
+        raise ValueError("remote mode needs endpoint_url (or CREDO_ENDPOINT_URL): the credo server")
+    return RemoteDecider(url)
+
+
+def original_request(scope: Scope, body: bytes, service: str) -> OriginalRequest:
+    """What the client sent, as the decider takes it (the raw path: SigV4 signs it as sent)."""
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
+    query = scope.get("query_string", b"")
+    client = scope.get("client")
+    return OriginalRequest(
+        method=scope["method"],
+        url=path + ("?" + query.decode("latin-1") if query else ""),
+        headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]],
+        payload_hash=hashlib.sha256(body).hexdigest(),
+        source_ip=str(client[0]) if client else "",
+        secure_transport=scope.get("scheme") == "https",
+        service=service,
+    )
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body once, then whatever the server says next (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+__all__ = ["CredoMiddleware", "Outcome", "make_decider", "original_request"]
