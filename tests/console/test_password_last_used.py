@@ -80,3 +80,18 @@ def test_users_list_and_user_page_show_the_sign_in(server: Server, iam: Any, bro
     page = browser.get("/console/users/alice").text
     shown = used.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     assert re.findall(r"Last console sign-in</dt>\s*<dd>([^<]*)</dd>", page) == [shown]
+
+
+def test_root_sign_in_sets_roots_password_last_used(server: Server, iam: Any, browser: httpx.Client) -> None:
+    """Root's own GetUser and the credential report's <root_account> row carry its console sign-in."""
+    assert "PasswordLastUsed" not in iam.get_user()["User"]
+    before = server_time(server)
+    as_root(server, browser)
+    used = iam.get_user()["User"]["PasswordLastUsed"]
+    assert before.replace(microsecond=0) <= used <= server_time(server)
+    states = [iam.generate_credential_report()["State"] for _ in range(2)]
+    assert states[-1] == "COMPLETE"
+    report = iam.get_credential_report()["Content"].decode().splitlines()
+    root_row = dict(zip(report[0].split(","), report[1].split(","), strict=True))
+    assert root_row["user"] == "<root_account>"
+    assert datetime.fromisoformat(root_row["password_last_used"]) == used

@@ -52,7 +52,7 @@ def change_password(
         ).scalar()
         sessions.advance(conn, session, "active", stamp=sessions.credential_stamp(stored))
         if completes_sign_in:
-            signin.note_password_used(conn, session.user_id, services.clock.now())
+            signin.note_password_used(conn, session.account_id, session.user_id, services.clock.now())
     return None
 
 

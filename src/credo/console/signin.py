@@ -168,19 +168,22 @@ def check_user(
                 conn, services, client, account_id, found, result.outcome is Outcome.SIGNED_IN
             )
         if result.outcome is Outcome.SIGNED_IN and result.stage == "active":
-            note_password_used(conn, result.user_id, now)
+            note_password_used(conn, account_id, result.user_id, now)
     return result
 
 
-def note_password_used(conn: Connection, user_id: str | None, now: datetime) -> None:
+def note_password_used(conn: Connection, account_id: str | None, user_id: str | None, now: datetime) -> None:
     """GetUser's ``PasswordLastUsed``, set as AWS sets it: when a password sign-in is complete
-    (after the MFA code or the forced new password, when asked for). Root has no such column.
+    (after the MFA code or the forced new password, when asked for); the root user's when
+    ``user_id`` is ``None``.
 
     Called inside a ``write_quietly`` transaction: the time grants and revokes nothing, so no
     cache need drop anything.
     """
     if user_id is not None:
         conn.execute(update(users).where(users.c.id == user_id).values(password_last_used=now))
+    elif account_id is not None:
+        conn.execute(update(accounts).where(accounts.c.id == account_id).values(root_password_last_used=now))
 
 
 def _decide_user(
@@ -259,6 +262,8 @@ def check_root(services: Services, email: str, password: str, client: SignInClie
         )
         if result.outcome is not Outcome.SIGNED_IN or result.stage != "mfa":
             signin_events.record_root(conn, services, client, account_id, result.outcome is Outcome.SIGNED_IN)
+        if result.outcome is Outcome.SIGNED_IN and result.stage == "active":
+            note_password_used(conn, account_id, None, now)
     return result
 
 

@@ -198,7 +198,7 @@ class SignInPages:
                     stage = "password"
                 sessions.advance(conn, session, stage, mfa_at=now)
                 if stage == "active":
-                    signin.note_password_used(conn, session.user_id, now)
+                    signin.note_password_used(conn, session.account_id, session.user_id, now)
                 return stage
 
         answer = await anyio.to_thread.run_sync(check)

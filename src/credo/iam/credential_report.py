@@ -135,14 +135,16 @@ def build_report(conn: Connection, account_id: str) -> bytes:
     mfa = _mfa_holders(conn, account_id)
     certificates = _certificates_by_owner(conn, account_id)
     policy = load_policy(conn, account_id)
-    created = conn.execute(select(accounts.c.created_at).where(accounts.c.id == account_id)).scalar_one()
+    created, root_password_last_used = conn.execute(
+        select(accounts.c.created_at, accounts.c.root_password_last_used).where(accounts.c.id == account_id)
+    ).one()
     rows: list[dict[str, str]] = [
         {
             "user": ROOT_USER,
             "arn": arn.root_arn(account_id),
             "user_creation_time": report_time(created),
             "password_enabled": NOT_SUPPORTED,
-            "password_last_used": NO_INFORMATION,
+            "password_last_used": report_time(root_password_last_used, NO_INFORMATION),
             "password_last_changed": NOT_SUPPORTED,
             "password_next_rotation": NOT_SUPPORTED,
             "mfa_active": _flag(None in mfa),

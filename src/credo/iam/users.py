@@ -136,10 +136,15 @@ def get_user(call: Call) -> Result:
     name = call.params.get("UserName")
     if name is None and principal.is_root:
         with call.services.store.read() as conn:
-            created = conn.execute(
-                select(accounts.c.created_at).where(accounts.c.id == principal.account_id)
-            ).scalar_one()
-        return {"User": {"UserId": principal.account_id, "Arn": principal.arn, "CreateDate": created}}
+            created, password_last_used = conn.execute(
+                select(accounts.c.created_at, accounts.c.root_password_last_used).where(
+                    accounts.c.id == principal.account_id
+                )
+            ).one()
+        root = {"UserId": principal.account_id, "Arn": principal.arn, "CreateDate": created}
+        if password_last_used is not None:
+            root["PasswordLastUsed"] = password_last_used
+        return {"User": root}
     with call.services.store.read() as conn:
         row = find_user(conn, principal.account_id, name or principal.user_name or "")
         return {"User": describe_user(row, entity_tags.read_tags(conn, row["id"]))}

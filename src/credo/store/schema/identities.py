@@ -25,6 +25,8 @@ accounts = Table(
     Column("email", String(256), nullable=True),
     Column("root_password_hash", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The root user's GetUser PasswordLastUsed (migration 0024).
+    Column("root_password_last_used", DateTime(timezone=True), nullable=True),
 )
 
 users = Table(
