@@ -260,7 +260,12 @@ CASES = [
         ),
         "InvalidIdentityToken",
     ),
-    Case("wrong audience", lambda w: encode(w.xml(audience=OTHER_AUDIENCE)), "InvalidIdentityToken"),
+    Case(
+        "wrong audience",
+        lambda w: encode(w.xml(audience=OTHER_AUDIENCE)),
+        "InvalidIdentityToken",
+        message="Response does not contain the required audience.",
+    ),
     Case(
         "wrong recipient",
         lambda w: encode(w.xml(recipient="https://sp.attacker.example/saml")),

@@ -107,6 +107,11 @@ def invalid(detail: str) -> InvalidIdentityToken:
     return InvalidIdentityToken("Invalid SAML response", detail=detail)
 
 
+def _wrong_audience(detail: str) -> InvalidIdentityToken:
+    """AWS's documented refusal of an assertion not meant for it (IAM's SAML troubleshooting)."""
+    return InvalidIdentityToken("Response does not contain the required audience.", detail=detail)
+
+
 def decode_response(encoded: str) -> bytes:
     """The XML bytes of a base64 ``SAMLResponse`` (line breaks allowed, as IdPs send them)."""
     if len(encoded) > MAX_ENCODED_CHARS:
@@ -340,13 +345,13 @@ def _conditions(assertion: etree._Element, expect: Expectations) -> tuple[tuple[
         )
     restrictions = conditions.findall("saml:AudienceRestriction", NS)
     if not restrictions:
-        raise invalid("The assertion's Conditions have no AudienceRestriction.")
+        raise _wrong_audience("The assertion's Conditions have no AudienceRestriction.")
     audiences: list[str] = []
     for restriction in restrictions:
         # Each restriction must be met on its own (SAML core 2.5.1.4).
         named = [_text(audience) for audience in restriction.iterfind("saml:Audience", NS)]
         if not expect.audiences.intersection(named):
-            raise invalid(
+            raise _wrong_audience(
                 f"The assertion's audience {', '.join(named) or '(none)'} is not "
                 f"{' or '.join(sorted(expect.audiences))}."
             )
