@@ -3,7 +3,10 @@ middleware (local and remote), called by botocore, awscurl and requests-aws4auth
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime, timedelta
@@ -12,7 +15,7 @@ from pathlib import Path
 import botocore.auth
 import pytest
 
-from tests.conftest import DEV_ACCOUNT, Server, start_server, stop_server
+from tests.conftest import DEV_ACCOUNT, REGION, Server, start_server, stop_server
 from tests.gateway.clients import CLIENTS, Reply
 from tests.gateway.services import GATEWAY_SECRET, NGINX, nginx, widgets_app, widgets_flask_app
 from tests.gateway.support import World, build_world, presigned
@@ -227,3 +230,53 @@ def test_presigned_url_expiry(
     expired = httpx.get(presigned(world.keys["reader"], "GET", url, expires=60), timeout=30)
     assert expired.status_code == 401
     assert expired.headers["x-credo-reason"].startswith("Signature expired:")
+
+
+@pytest.mark.parametrize("frontend", ["nginx", "asgi-local"])
+def test_awscurl_command_line(world: World, frontends: dict[str, str], frontend: str, tmp_path: Path) -> None:
+    """The awscurl command itself, as docs/authorizer.md shows it: the answer, or why not (-i)."""
+    keys = world.keys["reader"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_ACCESS_KEY_ID": keys.access_key,
+        "AWS_SECRET_ACCESS_KEY": keys.secret_key,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    awscurl = str(Path(sys.executable).with_name("awscurl"))
+    base = [awscurl, "--service", "widgets", "--region", REGION]
+    allowed = subprocess.run(
+        [*base, frontends[frontend] + "/widgets/w-1"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["caller"] == f"arn:aws:iam::{DEV_ACCOUNT}:user/reader"
+    denied = subprocess.run(
+        [*base, "-i", "-X", "DELETE", frontends[frontend] + "/widgets/w-1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    # awscurl -i prints the response headers as a dict, then the body.
+    assert "'x-credo-error': 'accessdenied'" in denied.stdout.lower()
+    assert "because no identity-based policy allows the widgets:DeleteWidget action" in denied.stdout
+
+
+@pytest.mark.parametrize("frontend", FRONTENDS)
+def test_unsigned_is_401(frontends: dict[str, str], frontend: str) -> None:
+    """A request without a signature is 401, and says so."""
+    import httpx
+
+    answer = httpx.get(frontends[frontend] + "/widgets", timeout=30)
+    assert answer.status_code == 401
+    assert answer.headers["x-credo-error"] == "MissingAuthenticationToken"
+
+
+def test_nginx_mode_needs_the_gateway_secret(world: World) -> None:
+    """Only the gateway that knows the secret gets answers from nginx mode."""
+    import httpx
+
+    answer = httpx.get(
+        world.endpoint + "/_credo/authorize/nginx", headers={"X-Credo-Gateway-Secret": "guess"}, timeout=30
+    )
+    assert answer.status_code == 403
+    assert answer.headers["x-credo-error"] == "GatewayNotAuthenticated"

@@ -38,7 +38,7 @@ from credo.protocol import sigv4
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per request: frozen dataclasses cost µs to build
 class OriginalRequest:
     """The request a service received, as it received it."""
 
@@ -56,7 +56,7 @@ class OriginalRequest:
     context: Mapping[str, ContextValue] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per request: frozen dataclasses cost µs to build
 class Verdict:
     """The answer. ``status``: 200 allowed, 401 not authenticated, 403 refused."""
 

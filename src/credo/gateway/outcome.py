@@ -11,7 +11,7 @@ from credo.gateway.caller import Caller
 from credo.gateway.decision import Verdict
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per request: frozen dataclasses cost µs to build
 class Outcome:
     allowed: bool
     status: int  # 200, or 401 / 403 for a refusal

@@ -104,12 +104,17 @@ def _headers(value: object) -> list[tuple[str, str]]:
     for name, item in pairs:
         if not isinstance(name, str) or not isinstance(item, str):
             raise ValidationException("header names and values must be strings.")
-        try:
-            name.encode("latin-1")
-            item.encode("latin-1")
-        except UnicodeEncodeError:
-            raise ValidationException(f"header {name!r} is not Latin-1 text, as HTTP sends it.") from None
+        if not (name.isascii() and item.isascii()) and not (_latin1(name) and _latin1(item)):
+            raise ValidationException(f"header {name!r} is not Latin-1 text, as HTTP sends it.")
     return pairs
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _resource_policy(value: object) -> Policy | None:
