@@ -247,3 +247,40 @@ def test_caller_signed_for_another_service(world: World) -> None:
     )
     answer = httpx.post(call.url, content=b"{}", headers=dict(call.headers.items()), timeout=30)
     assert answer.json()["__type"] == "InvalidSignatureException"
+
+
+def test_account_definition_wins_and_changes_apply_at_once(world: World) -> None:
+    """An account's own definition replaces the global one for its callers; removing it brings the
+    global one back, without a restart (the server's cache follows the store)."""
+    from datetime import UTC, datetime
+
+    from credo.gateway.catalog import put_definition, remove_definition
+    from credo.gateway.definitions import load_definition
+    from credo.store.db import Store
+    from tests.gateway.test_definitions import EXAMPLE
+
+    text = EXAMPLE.read_text() + "  - {method: GET, path: /gizmos, action: ListWidgets}\n"
+    store = Store(world.server.extra["database_url"])
+    try:
+        with store.write() as conn:
+            put_definition(conn, load_definition(text), DEV_ACCOUNT, datetime.now(UTC))
+        assert settled(lambda: decide(world, "reader", "GET", "/gizmos")["decision"], "allow") == "allow"
+        with store.write() as conn:
+            remove_definition(conn, "widgets", DEV_ACCOUNT)
+    finally:
+        store.dispose()
+    assert settled(lambda: decide(world, "reader", "GET", "/gizmos")["status"], 403) == 403
+
+
+def settled(read: Any, expected: Any) -> Any:
+    """What ``read`` answers once the server has heard of a change written by another process
+    (PostgreSQL delivers it by NOTIFY, milliseconds after the commit): ``expected``, or after 5 s
+    whatever it still answers."""
+    import time
+
+    deadline = time.monotonic() + 5
+    found = read()
+    while found != expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+        found = read()
+    return found
