@@ -120,3 +120,17 @@ def test_errors_say_where(change: tuple[str, str], where: str, line: int, messag
     assert (error.where, error.line) == (where, line)
     assert message in error.message
     assert error.describe("w.yaml").startswith(f"w.yaml:{line}: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: &x [1, 2]\nb: *x\n", "aliases"),
+        ("a: " + "[" * 2000 + "]" * 2000 + "\n", "nested too deeply"),
+    ],
+)
+def test_hostile_yaml(text: str, message: str) -> None:
+    """Aliases (a few lines expanding to millions) and absurd nesting are refused, not followed."""
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(text)
+    assert message in caught.value.message

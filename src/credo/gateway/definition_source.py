@@ -57,6 +57,8 @@ def read_source(text: str) -> SourceDocument:
     """Parse ``text``; ``DefinitionError`` (with the line) when it is neither YAML nor JSON."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise DefinitionError("the document is nested too deeply", (), 1) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or "not valid YAML or JSON"
@@ -66,15 +68,26 @@ def read_source(text: str) -> SourceDocument:
     lines: dict[Path, int] = {}
     constructor = yaml.SafeLoader("")
     try:
-        data = _build(node, (), lines, constructor)
+        data = _build(node, (), lines, constructor, set())
+    except RecursionError:
+        raise DefinitionError("the document is nested too deeply", (), 1) from None
     finally:
         constructor.dispose()
     return SourceDocument(data, lines)
 
 
-def _build(node: yaml.Node, path: Path, lines: dict[Path, int], constructor: yaml.SafeLoader) -> Any:
+def _build(
+    node: yaml.Node, path: Path, lines: dict[Path, int], constructor: yaml.SafeLoader, seen: set[int]
+) -> Any:
     # A mapping's value is placed at its key's line (set by the caller): that is where one looks.
     lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.CollectionNode):
+        # An alias is the same node met again: refused, so a few lines cannot expand to millions.
+        if id(node) in seen:
+            raise DefinitionError(
+                "YAML aliases (*name) are not supported here", path, node.start_mark.line + 1
+            )
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -84,10 +97,10 @@ def _build(node: yaml.Node, path: Path, lines: dict[Path, int], constructor: yam
             if key in result:
                 raise DefinitionError(f"{key!r} is given twice", (*path, key), key_node.start_mark.line + 1)
             lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, (*path, key), lines, constructor)
+            result[key] = _build(value_node, (*path, key), lines, constructor, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), lines, constructor) for i, item in enumerate(node.value)]
+        return [_build(item, (*path, i), lines, constructor, seen) for i, item in enumerate(node.value)]
     try:
         return constructor.construct_object(node, deep=True)
     except yaml.YAMLError as error:

@@ -4,6 +4,7 @@ Every request is verified and decided before the app sees it — locally against
 (``mode="local"``, ``credo.gateway.local``) or through the decision endpoint (``mode="remote"``,
 ``credo.gateway.remote``). An allowed request reaches the app with ``scope["credo.principal"]``
 (a ``credo.gateway.caller.Caller``) and ``scope["credo.action"]`` / ``scope["credo.resource"]``;
+a WebSocket handshake is decided as a ``GET`` of its path (refused: closed with code 1008);
 a refused one is answered 401 or 403 with ``X-Credo-Error`` / ``X-Credo-Reason`` headers and a
 JSON body, as nginx mode answers. The body is read first (at most ``max_body`` bytes, else 413),
 hashed for the signature check, and handed to the app unchanged.
@@ -56,27 +57,43 @@ class CredoMiddleware:
         self.decider = decider if decider is not None else make_decider(mode, endpoint_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        kind = scope["type"]
+        if kind == "websocket":
+            # The handshake is a signed GET like any other request; a refused one is closed.
+            outcome = await self._decide(original_request(scope, b"", self.service, method="GET"))
+            if not outcome.allowed:
+                await receive()  # websocket.connect
+                await send({"type": "websocket.close", "code": 1008, "reason": outcome.reason[:120]})
+                return
+            _put(scope, outcome)
             await self.app(scope, receive, send)
+            return
+        if kind != "http":
+            await self.app(scope, receive, send)  # lifespan
             return
         body = await _read_body(receive, self.max_body)
         if body is None:
             await _answer(send, 413, [(b"content-type", b"text/plain")], b"request body too large\n")
             return
-        request = original_request(scope, body, self.service)
-        decider = self.decider
-        if isinstance(decider, RemoteDecider):
-            outcome = await decider.adecide(request)
-        else:
-            found = decider.decide_without_waiting(request)
-            outcome = found if found is not None else await anyio.to_thread.run_sync(decider.decide, request)
+        outcome = await self._decide(original_request(scope, body, self.service))
         if not outcome.allowed:
             await _answer(send, *outcome.refusal())
             return
-        scope["credo.principal"] = outcome.caller
-        scope["credo.action"] = outcome.action
-        scope["credo.resource"] = outcome.resource
+        _put(scope, outcome)
         await self.app(scope, _replay(body, receive), send)
+
+    async def _decide(self, request: OriginalRequest) -> Outcome:
+        decider = self.decider
+        if isinstance(decider, RemoteDecider):
+            return await decider.adecide(request)
+        found = decider.decide_without_waiting(request)
+        return found if found is not None else await anyio.to_thread.run_sync(decider.decide, request)
+
+
+def _put(scope: Scope, outcome: Outcome) -> None:
+    scope["credo.principal"] = outcome.caller
+    scope["credo.action"] = outcome.action
+    scope["credo.resource"] = outcome.resource
 
 
 def make_decider(mode: Mode, endpoint_url: str | None) -> LocalDecider | RemoteDecider:
@@ -92,19 +109,19 @@ def make_decider(mode: Mode, endpoint_url: str | None) -> LocalDecider | RemoteD
     return RemoteDecider(url)
 
 
-def original_request(scope: Scope, body: bytes, service: str) -> OriginalRequest:
+def original_request(scope: Scope, body: bytes, service: str, method: str | None = None) -> OriginalRequest:
     """What the client sent, as the decider takes it (the raw path: SigV4 signs it as sent)."""
     raw_path = scope.get("raw_path")
     path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
     query = scope.get("query_string", b"")
     client = scope.get("client")
     return OriginalRequest(
-        method=scope["method"],
+        method=method or scope["method"],
         url=path + ("?" + query.decode("latin-1") if query else ""),
         headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]],
         payload_hash=hashlib.sha256(body).hexdigest(),
         source_ip=str(client[0]) if client else "",
-        secure_transport=scope.get("scheme") == "https",
+        secure_transport=scope.get("scheme") in ("https", "wss"),
         service=service,
     )
 
