@@ -49,10 +49,11 @@ class ResourceType:
     name: str
     arn_format: str  # arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}
     variables: tuple[str, ...]  # the ${…} names it uses, in order
+    template: str = ""  # arn_format for str.format: ``{Name}`` for ``${Name}``, other braces doubled
 
     def arn(self, values: dict[str, str]) -> str:
         """The ARN with every ``${Name}`` replaced from ``values`` (all present: checked at parse)."""
-        return _VARIABLE.sub(lambda match: values[match.group(1)], self.arn_format)
+        return self.template.format_map(values)
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,17 @@ def _resource_types(source: SourceDocument, prefix: str, value: object) -> dict[
             raise source.error(f"the ARN's service is {parts[2]!r}, not the definition's {prefix!r}", where)
         if not parts[5]:
             raise source.error("the ARN format names no resource after the account", where)
-        found[name] = ResourceType(name, arn_format, variables)
+        found[name] = ResourceType(name, arn_format, variables, _template(arn_format))
     return found
+
+
+def _template(arn_format: str) -> str:
+    """``arn_format`` as a ``str.format`` template (done once: formatting is then one call)."""
+    pieces = _VARIABLE.split(arn_format)  # literal, name, literal, name, …, literal
+    return "".join(
+        "{" + piece + "}" if i % 2 else piece.replace("{", "{{").replace("}", "}}")
+        for i, piece in enumerate(pieces)
+    )
 
 
 def _actions(

@@ -84,23 +84,29 @@ class RouteMatch:
 class RouteTable:
     routes: tuple[Route, ...]
 
+    def __post_init__(self) -> None:
+        # Per method, the routes most specific first: the first that fits is the one.
+        by_method: dict[str, list[Route]] = {}
+        for route in sorted(self.routes, key=lambda r: r.specificity):
+            by_method.setdefault(route.method, []).append(route)
+        object.__setattr__(self, "_by_method", {m: tuple(rs) for m, rs in by_method.items()})
+
     def match(self, method: str, path: str) -> RouteMatch | None:
         """The route for ``method`` and the raw (percent-encoded) ``path``, if any."""
-        parts = [unquote(part) for part in path.split("?", 1)[0].split("/")[1:]]
-        found = self._best(method, parts)
+        raw = path.partition("?")[0]
+        parts = [unquote(part) for part in raw.split("/")[1:]] if "%" in raw else raw.split("/")[1:]
+        found = self._first(method, parts)
         if found is None and method == "HEAD":
-            found = self._best("GET", parts)
+            found = self._first("GET", parts)
         return found
 
-    def _best(self, method: str, parts: list[str]) -> RouteMatch | None:
-        best: RouteMatch | None = None
-        for route in self.routes:
-            if route.method != method:
-                continue
+    def _first(self, method: str, parts: list[str]) -> RouteMatch | None:
+        by_method: dict[str, tuple[Route, ...]] = self._by_method  # type: ignore[attr-defined]
+        for route in by_method.get(method, ()):
             values = route.match(parts)
-            if values is not None and (best is None or route.specificity < best.route.specificity):
-                best = RouteMatch(route, values)
-        return best
+            if values is not None:
+                return RouteMatch(route, values)
+        return None
 
     def methods_for(self, path: str) -> list[str]:
         """The methods some route takes on ``path`` (to explain a refusal)."""
