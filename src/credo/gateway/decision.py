@@ -121,6 +121,8 @@ class Decider:
                 request.context,
             ),
             request.resource_policy,
+            # A route's ARN is in the caller's account; a resource given by the service says its own.
+            principal.account_id if request.resource is None else None,
         )
         if judgement.allowed:
             return Verdict(

@@ -54,8 +54,12 @@ def judge(
     resource: str,
     circumstances: Circumstances,
     resource_policy: Policy | None = None,
+    resource_account: str | None = None,
 ) -> Judgement:
-    """Decide ``action`` on ``resource`` for ``principal`` (see the module docstring)."""
+    """Decide ``action`` on ``resource`` for ``principal`` (see the module docstring).
+
+    ``resource_account``: the resource's account when the caller knows it; else read from its ARN.
+    """
     if principal.is_root:
         identity = IdentityPolicies(principal.arn, (), None, ())
     else:
@@ -70,7 +74,8 @@ def judge(
         secure_transport=circumstances.secure_transport,
         region=circumstances.region,
     )
-    context.update({key.lower(): value for key, value in circumstances.extra.items()})
+    if circumstances.extra:
+        context.update({key.lower(): value for key, value in circumstances.extra.items()})
     request = Request(
         action=action,
         resource=resource,
@@ -82,14 +87,16 @@ def judge(
     resources: Sequence[tuple[str, Policy]] = (
         [(resource_policy.id or "ResourcePolicy", resource_policy)] if resource_policy is not None else ()
     )
-    parsed = parse_arn(resource)
+    if resource_account is None:
+        parsed = parse_arn(resource)
+        resource_account = parsed.account if parsed is not None and parsed.account else None
     decision = evaluate(
         request,
         identity=identity.identity,
         resource=resources,
         boundaries=boundaries,
         session=session,
-        resource_account=parsed.account if parsed is not None and parsed.account else None,
+        resource_account=resource_account,
         is_root=principal.is_root,
     )
     if decision.allowed:

@@ -10,7 +10,7 @@ wins: the one whose first differing segment is literal (``/widgets/search`` befo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -83,6 +83,7 @@ class RouteMatch:
 @dataclass(frozen=True)
 class RouteTable:
     routes: tuple[Route, ...]
+    _by_method: dict[str, tuple[Route, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Per method, the routes most specific first: the first that fits is the one.
@@ -101,8 +102,7 @@ class RouteTable:
         return found
 
     def _first(self, method: str, parts: list[str]) -> RouteMatch | None:
-        by_method: dict[str, tuple[Route, ...]] = self._by_method  # type: ignore[attr-defined]
-        for route in by_method.get(method, ()):
+        for route in self._by_method.get(method, ()):
             values = route.match(parts)
             if values is not None:
                 return RouteMatch(route, values)
