@@ -16,7 +16,7 @@ from botocore.model import Shape, StructureShape
 from sqlalchemy import Connection, RowMapping, Table, select, update
 
 from credo.call import Call
-from credo.errors import ValidationException
+from credo.errors import ConflictException, ValidationException
 from credo.protocol.constraints import camel
 from credo.protocol.json import decode_value
 
@@ -24,6 +24,15 @@ from credo.protocol.json import decode_value
 def name_key(name: str) -> str:
     """What makes a user name or group display name unique: its SHA-256, ignoring case."""
     return hashlib.sha256(name.casefold().encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def check_revision(row: RowMapping, revision: str | None, kind: str) -> None:
+    """Refuse a change made against an older ``Revision`` of the user or group (``kind``)."""
+    if revision is not None and revision != str(row["revision"]):
+        raise ConflictException(
+            f"The {kind} has changed since revision {revision}; it is now at revision {row['revision']}.",
+            Reason="CONCURRENT_MODIFICATION",
+        )
 
 
 def save_revision(

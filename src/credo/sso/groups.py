@@ -19,7 +19,7 @@ from credo.errors import ConflictException, ResourceNotFoundException, Validatio
 from credo.protocol import model
 from credo.sso import identifiers, paging
 from credo.sso.assignments import remove_principal
-from credo.sso.attribute_updates import apply_operations, name_key, save_revision
+from credo.sso.attribute_updates import apply_operations, check_revision, name_key, save_revision
 from credo.sso.instances import Instance, require_identity_store
 from credo.sso.users import RESERVED_NAMES
 from credo.store.schema import sso_groups
@@ -75,14 +75,6 @@ def _check_name_free(conn: Connection, instance: Instance, key: str, group_id: s
         query = query.where(sso_groups.c.id != group_id)
     if conn.execute(query).first() is not None:
         raise ConflictException("Duplicate GroupDisplayName", Reason="UNIQUENESS_CONSTRAINT_VIOLATION")
-
-
-def _check_revision(row: RowMapping, revision: str | None) -> None:
-    if revision is not None and revision != str(row["revision"]):
-        raise ConflictException(
-            f"The group has changed since revision {revision}; it is now at revision {row['revision']}.",
-            Reason="CONCURRENT_MODIFICATION",
-        )
 
 
 def _identity(row: RowMapping, instance: Instance) -> dict[str, Any]:
@@ -173,7 +165,7 @@ def update_group(call: Call) -> Result:
     with call.services.store.write() as conn:
         instance = require_identity_store(conn, params["IdentityStoreId"])
         row = find_group(conn, instance, params["GroupId"])
-        _check_revision(row, params.get("Revision"))
+        check_revision(row, params.get("Revision"), "group")
         current = {"DisplayName": row["display_name"]}
         if row["description"] is not None:
             current["Description"] = row["description"]
@@ -189,7 +181,7 @@ def delete_group(call: Call) -> Result:
     with call.services.store.write() as conn:
         instance = require_identity_store(conn, params["IdentityStoreId"])
         row = find_group(conn, instance, params["GroupId"])
-        _check_revision(row, params.get("Revision"))
+        check_revision(row, params.get("Revision"), "group")
         remove_principal(conn, instance, "GROUP", row["id"])
         conn.execute(delete(sso_groups).where(sso_groups.c.id == row["id"]))
     return {}

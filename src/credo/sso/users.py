@@ -21,7 +21,7 @@ from credo.errors import ConflictException, ResourceNotFoundException, Validatio
 from credo.protocol import model
 from credo.sso import identifiers, paging
 from credo.sso.assignments import remove_principal
-from credo.sso.attribute_updates import apply_operations, name_key, save_revision
+from credo.sso.attribute_updates import apply_operations, check_revision, name_key, save_revision
 from credo.sso.instances import Instance, require_identity_store
 from credo.store.schema import sso_users
 
@@ -135,14 +135,6 @@ def _check_name_free(conn: Connection, instance: Instance, key: str, user_id: st
         raise ConflictException("Duplicate UserName", Reason="UNIQUENESS_CONSTRAINT_VIOLATION")
 
 
-def _check_revision(row: RowMapping, revision: str | None) -> None:
-    if revision is not None and revision != str(row["revision"]):
-        raise ConflictException(
-            f"The user has changed since revision {revision}; it is now at revision {row['revision']}.",
-            Reason="CONCURRENT_MODIFICATION",
-        )
-
-
 def describe(row: RowMapping, instance: Instance, extensions: list[str] | None = None) -> dict[str, Any]:
     """The ``User`` shape; extensions only those asked for, as DescribeUser returns them."""
     user = attributes(row)
@@ -242,7 +234,7 @@ def update_user(call: Call) -> Result:
     with call.services.store.write() as conn:
         instance = require_identity_store(conn, params["IdentityStoreId"])
         row = find_user(conn, instance, params["UserId"])
-        _check_revision(row, params.get("Revision"))
+        check_revision(row, params.get("Revision"), "user")
         updated = apply_operations(_user_shape(), attributes(row), params["Operations"], {"IdentityStoreId"})
         columns = _columns(updated)
         _check_name_free(conn, instance, columns["name_key"], row["id"])
@@ -255,7 +247,7 @@ def delete_user(call: Call) -> Result:
     with call.services.store.write() as conn:
         instance = require_identity_store(conn, params["IdentityStoreId"])
         row = find_user(conn, instance, params["UserId"])
-        _check_revision(row, params.get("Revision"))
+        check_revision(row, params.get("Revision"), "user")
         remove_principal(conn, instance, "USER", row["id"])
         conn.execute(delete(sso_users).where(sso_users.c.id == row["id"]))
     return {}
