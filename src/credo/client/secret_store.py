@@ -19,8 +19,13 @@ import os
 import sys
 from typing import Any, Protocol
 
+from credo.client.deferred_imports import deferring
+
 BACKEND_VARIABLE = "CREDO_KEYRING_BACKEND"
 BACKENDS = ("os", "file")
+# What keyring's import loads only for code credo does not reach when it names the backend: see
+# credo.client.deferred_imports.
+KEYRING_UNUSED_IMPORTS = ("urllib.request", "importlib_metadata")
 # Each platform's keychains as keyring names them; the viable one keyring ranks highest is used.
 PLATFORM_KEYCHAINS = {
     "darwin": ("keyring.backends.macOS.Keyring",),
@@ -71,9 +76,10 @@ class OsKeychain:
     @classmethod
     def detect(cls) -> OsKeychain:
         """keyring's settings' backend, else this platform's keychain by name, else what keyring's search finds."""
-        import keyring.backends.fail
-        import keyring.backends.null
-        import keyring.core
+        with deferring(*KEYRING_UNUSED_IMPORTS):
+            import keyring.backends.fail
+            import keyring.backends.null
+            import keyring.core
 
         backend = keyring.core.load_env() or keyring.core.load_config() or _platform_keychain()
         if backend is None:
