@@ -23,6 +23,7 @@ from credo.federation.jwks import JwksCache
 from credo.keyring import Keyring
 from credo.settings import Settings
 from credo.store.db import Store
+from credo.store.page_cache import PageCache
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Services:
     authorizer: Authorizer
     # Every call's event (audit/): in the call's transaction when it writes, else batched.
     audit: AuditTrail
+    # Pages of listings (ListUsers), until a write changes what they list.
+    pages: PageCache
     # OIDC issuers' signing keys, cached across requests (AssumeRoleWithWebIdentity).
     web_identity_keys: JwksCache = field(default_factory=JwksCache)
 

@@ -23,6 +23,7 @@ from credo.console.signin_events import SignInClient
 from credo.iam import totp
 from credo.iam.password_policy import load_policy, password_expires_at
 from credo.passwords import hash_password, verify_password
+from credo.store import changes
 from credo.store.schema import (
     account_aliases,
     accounts,
@@ -177,11 +178,13 @@ def note_password_used(conn: Connection, account_id: str | None, user_id: str | 
     (after the MFA code or the forced new password, when asked for); the root user's when
     ``user_id`` is ``None``.
 
-    Called inside a ``write_quietly`` transaction: the time grants and revokes nothing, so no
-    cache need drop anything.
+    Called inside a ``write_quietly`` transaction: the time grants and revokes nothing, so only
+    the account's cached ListUsers pages, which show it, are dropped.
     """
     if user_id is not None:
         conn.execute(update(users).where(users.c.id == user_id).values(password_last_used=now))
+        if account_id is not None:
+            changes.note(conn, changes.user_listing(account_id))  # ListUsers shows the time
     elif account_id is not None:
         conn.execute(update(accounts).where(accounts.c.id == account_id).values(root_password_last_used=now))
 

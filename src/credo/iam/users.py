@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, delete, exists, insert, select, update
 
 from credo import arn, ids
-from credo.call import Call, Operation, Result
+from credo.call import Call, Operation, Result, Services
 from credo.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity, ValidationError
 from credo.iam import tags as entity_tags
 from credo.iam.boundaries import require_attachable
-from credo.iam.paging import name_page, page
+from credo.iam.paging import DEFAULT_MAX_ITEMS, name_page, page
 from credo.store import changes
 from credo.store.schema import (
     access_keys,
@@ -114,7 +115,7 @@ def create_user(call: Call) -> Result:
         if _name_taken(conn, account_id, name):
             raise EntityAlreadyExists(f"User with name {name} already exists.")
         user_id = ids.entity_id(ids.USER)
-        changes.note(conn, changes.user(user_id))
+        changes.note(conn, changes.user(user_id), changes.user_listing(account_id))
         conn.execute(
             insert(users).values(
                 id=user_id,
@@ -153,7 +154,15 @@ def get_user(call: Call) -> Result:
 def list_users(call: Call) -> Result:
     params = call.params
     account_id = call.principal.account_id
-    with call.services.store.read() as conn:
+    key = ("ListUsers", account_id, params.get("PathPrefix"), params.get("Marker"), params.get("MaxItems"))
+    members = params.get("MaxItems") or DEFAULT_MAX_ITEMS
+    return call.services.pages.page(
+        key, changes.user_listing(account_id), members, lambda: _users_page(call.services, account_id, params)
+    )
+
+
+def _users_page(services: Services, account_id: str, params: Mapping[str, Any]) -> Result:
+    with services.store.read() as conn:
         rows = name_page(conn, users, _LISTED_COLUMNS, account_id, params).all()
     result = page(rows, params.get("MaxItems"), lambda row: row[2], "Users")
     # describe_user(full=False), written out: reading rows as tuples rather than mappings makes
@@ -180,7 +189,7 @@ def update_user(call: Call) -> Result:
     account_id = call.principal.account_id
     with call.services.store.write() as conn:
         row = find_user(conn, account_id, params["UserName"])
-        changes.note(conn, changes.user(row["id"]))
+        changes.note(conn, changes.user(row["id"]), changes.user_listing(account_id))
         new_values: dict[str, Any] = {}
         new_name = params.get("NewUserName")
         if new_name is not None and new_name != row["name"]:
@@ -197,7 +206,7 @@ def update_user(call: Call) -> Result:
 def delete_user(call: Call) -> Result:
     with call.services.store.write() as conn:
         row = find_user(conn, call.principal.account_id, call.params["UserName"])
-        changes.note(conn, changes.user(row["id"]))
+        changes.note(conn, changes.user(row["id"]), changes.user_listing(call.principal.account_id))
         for column, message in DEPENDENTS:
             if conn.execute(select(exists().where(column == row["id"]))).scalar():
                 raise DeleteConflict(message)

@@ -22,6 +22,7 @@ from credo.settings import DEV_ACCOUNT_ID, DEV_ROOT_ACCESS_KEY_ID, DEV_ROOT_SECR
 from credo.sso.instances import ensure_instance
 from credo.store.db import Store
 from credo.store.migrate import upgrade
+from credo.store.page_cache import PageCache
 from credo.sts.tokens import SessionTokenKeys
 
 # Dev mode is throwaway and its root keys are public; a fixed master key lets several dev
@@ -96,6 +97,7 @@ def open_services(
         usage=usage,
         authorizer=Authorizer(store),
         audit=AuditTrail(store, clock, usage, settings.audit_retention_days),
+        pages=PageCache(store),
     )
     try:
         created = ensure_first_account(services, deliver)

@@ -59,6 +59,7 @@ class CredoCollector(Collector):
             # access key id → secret and principal; identity → compiled policies
             "credentials": (credentials.cache_hits, credentials.cache_misses),
             "policies": (authorizer.cache_hits, authorizer.cache_misses),
+            "pages": (self.services.pages.hits, self.services.pages.misses),  # listings
         }
         lookups = CounterMetricFamily(
             "credo_cache_lookups",

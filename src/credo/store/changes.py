@@ -28,6 +28,12 @@ def noted(conn: Connection) -> frozenset[str]:
     return frozenset(topics) if topics else frozenset({EVERYTHING})
 
 
+def noted_only(conn: Connection) -> frozenset[str]:
+    """What a quiet write (``Store.write_quietly``) named, nothing when it named nothing; cleared."""
+    topics: set[str] | None = conn.info.pop(_INFO_KEY, None)
+    return frozenset(topics or ())
+
+
 def discard(conn: Connection) -> None:
     """Forget the topics of a transaction that rolled back."""
     conn.info.pop(_INFO_KEY, None)
@@ -54,6 +60,12 @@ def role(role_id: str) -> str:
 def group(group_id: str) -> str:
     """A group's own policies and existence (its members' entries list it)."""
     return f"group:{group_id}"
+
+
+def user_listing(account_id: str) -> str:
+    """What ListUsers shows of an account's users: who they are, their names, paths and
+    password last used. Noted beside ``user(...)`` by every write that changes one of those."""
+    return f"users-of:{account_id}"
 
 
 def policy(policy_arn: str) -> str:

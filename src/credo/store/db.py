@@ -181,17 +181,48 @@ class Store:
                     if before_commit is not None:
                         before_commit(conn)
                     topics = changes.noted(conn)
-                    if not self.is_sqlite:
-                        # Delivered to every listener when, and only if, this commits.
-                        conn.execute(
-                            text("SELECT pg_notify(:channel, :payload)"),
-                            {"channel": CHANNEL, "payload": payload(topics)},
-                        )
+                    self._notify(conn, topics)
             except BaseException:
                 changes.discard(conn)
                 raise
             finally:
                 conn.info.pop("write", None)
+        self._delivered(topics)
+
+    @contextmanager
+    def write_quietly(self) -> Iterator[Connection]:
+        """A write that cannot change any authorization (e.g. last-used times), committed without
+        waiting for the disk: no cache drops, except entries built from topics it notes (a listing
+        showing a last-used time)."""
+        if ON_LOOP.get():
+            raise NeedsThread
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            try:
+                with conn.begin():
+                    yield conn
+                    topics = changes.noted_only(conn)
+                    if topics:
+                        self._notify(conn, topics)
+            except BaseException:
+                changes.discard(conn)
+                raise
+            finally:
+                conn.info.pop("write", None)
+        if topics:
+            self._delivered(topics)
+        elif self._signal is not None:
+            self._signal.publish(())
+
+    def _notify(self, conn: Connection, topics: frozenset[str]) -> None:
+        """PostgreSQL: tell every listener ``topics`` changed when, and only if, ``conn`` commits."""
+        if not self.is_sqlite:
+            conn.execute(
+                text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload(topics)}
+            )
+
+    def _delivered(self, topics: frozenset[str]) -> None:
+        """After a commit: ``topics`` to this process's caches, and to other processes on SQLite."""
         self._deliver(topics)
         if self._signal is not None:
             before, after = self._signal.publish(topics)
@@ -200,21 +231,6 @@ class Store:
                 # need not read its own topics back from the ring.
                 if self._topics_seen == before:
                     self._topics_seen = after
-
-    @contextmanager
-    def write_quietly(self) -> Iterator[Connection]:
-        """A write that cannot change any authorization (e.g. last-used times): no cache drops."""
-        if ON_LOOP.get():
-            raise NeedsThread
-        with self.engine.connect() as conn:
-            conn.info["write"] = True
-            try:
-                with conn.begin():
-                    yield conn
-            finally:
-                conn.info.pop("write", None)
-        if self._signal is not None:
-            self._signal.publish(())
 
     def subscribe(self, deliver: Callable[[frozenset[str]], None]) -> None:
         """Hand every committed change's topics to ``deliver`` (a cache's ``invalidate``).
