@@ -69,8 +69,10 @@ class Operation:
 
     ``blocking`` marks handlers that spend long on the CPU (argon2 password hashing, QR codes,
     reports): the server never runs them on its event loop, where they would stall every client.
-    ``store_free`` marks handlers that answer from the request alone: with PostgreSQL, where any
-    other handler waits on the network, only these run on the event loop.
+    ``store_free`` marks handlers that answer from the request alone, or usually from a cache
+    (a ListUsers page): with PostgreSQL, where any other handler waits on the network, only
+    these run on the event loop; one that does need the store there raises ``NeedsThread`` at
+    its first access and is done again, whole, in a worker thread.
     """
 
     handler: Handler

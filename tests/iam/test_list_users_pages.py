@@ -37,7 +37,8 @@ def test_a_page_listed_again_comes_from_the_cache(server: Server, iam: Any) -> N
     second = iam.list_users()
     assert first["Users"] == second["Users"]
     hits_after, misses_after = page_lookups(server)
-    assert (hits_after - hits, misses_after - misses) == (1, 1)
+    # On PostgreSQL a miss is tried on the event loop first, then again in a thread: two misses.
+    assert hits_after - hits == 1 and misses_after - misses in (1, 2)
     # Pages longer than 100 members are built each time.
     iam.list_users(MaxItems=500)
     iam.list_users(MaxItems=500)

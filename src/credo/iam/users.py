@@ -218,7 +218,7 @@ def delete_user(call: Call) -> Result:
 OPERATIONS = {
     "CreateUser": Operation(create_user),
     "GetUser": Operation(get_user),
-    "ListUsers": Operation(list_users),
+    "ListUsers": Operation(list_users, store_free=True),  # a page is usually cached
     "UpdateUser": Operation(update_user),
     "DeleteUser": Operation(delete_user),
 }
