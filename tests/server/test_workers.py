@@ -1,10 +1,13 @@
 """``credo serve --workers N``: processes sharing a port and a store; a dead one is replaced
-while the others keep serving; SIGTERM stops them all."""
+while the others keep serving; SIGTERM stops them all, and a keeper killed outright takes its
+workers with it."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import threading
 import time
 from collections import Counter
@@ -17,19 +20,46 @@ import pytest
 from tests.conftest import Server, start_server, stop_server
 from tests.store.test_change_feed import eventually
 
+# How long the workers of a killed keeper may take to go (they stop within a second or two:
+# the bound is for a loaded machine).
+ORPHAN_BOUND = 20.0
+# Lines a clean start or stop never writes: tracebacks, exceptions Python ignored (its at-fork
+# hooks'), warnings and errors.
+TROUBLE = re.compile(r"Traceback|Exception ignored|Error|WARNING|ERROR|Warning")
+
 
 def workers_of(server: Server) -> set[int]:
     children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
     return {int(pid) for pid in children.read_text().split()}
 
 
+def gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie nobody reaped yet counts as ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return "zombie" in status
+
+
+def start_pool(tmp_path: Path, store_kind: str, dev_server: Server, count: int = 2) -> Server:
+    """``count`` workers on the store under test (SQLite in its own data dir, or the session's PostgreSQL)."""
+    database_url = dev_server.extra["database_url"] if store_kind == "postgresql" else None
+    return start_server(
+        tmp_path,
+        "--dev",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--workers",
+        str(count),
+        database_url=database_url,
+    )
+
+
 @pytest.fixture
 def pool(tmp_path: Path, store_kind: str, dev_server: Server) -> Any:
-    """Two workers on the store under test (SQLite in its own data dir, or the session's PostgreSQL)."""
-    database_url = dev_server.extra["database_url"] if store_kind == "postgresql" else None
-    server = start_server(
-        tmp_path, "--dev", "--data-dir", str(tmp_path / "data"), "--workers", "2", database_url=database_url
-    )
+    """Two workers on the store under test, serving."""
+    server = start_pool(tmp_path, store_kind, dev_server)
     assert eventually(lambda: len(workers_of(server)) == 2)
     server.reset()  # the PostgreSQL store is the session's: start from its bootstrap state
     yield server
@@ -92,3 +122,49 @@ def test_sigterm_stops_every_worker(pool: Server) -> None:
     assert pool.process.wait(timeout=30) == -signal.SIGTERM
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_workers_end_when_their_keeper_is_killed(pool: Server) -> None:
+    """kill -9 of the keeper: every worker stops (the kernel's parent-death signal), and the port is free."""
+    workers = workers_of(pool)
+    pool.client("sts").get_caller_identity()
+    port = int(pool.endpoint.rsplit(":", 1)[1])
+    pool.process.kill()
+    pool.process.wait()
+    assert eventually(lambda: all(gone(pid) for pid in workers), bound=ORPHAN_BOUND), [
+        pid for pid in workers if not gone(pid)
+    ]
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    with socket.socket() as sock:  # nobody holds the port: a new server could bind it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+
+
+def test_a_clean_start_writes_no_traceback_or_warning(pool: Server) -> None:
+    """Forking the workers leaves nothing on stderr but the start lines (no at-fork exception, no warning)."""
+    pool.client("sts").get_caller_identity()
+    log = pool.log()
+    assert log.count("started") == 2, log
+    assert not TROUBLE.search(log), log
+
+
+def test_sigterm_while_the_workers_are_forked_stops_the_server(
+    tmp_path: Path, store_kind: str, dev_server: Server
+) -> None:
+    """SIGTERM arriving while the keeper forks is neither lost nor printed as an ignored exception:
+    the server stops, every worker with it, and the log holds no traceback."""
+    server = start_pool(tmp_path, store_kind, dev_server, count=6)
+    try:
+        assert eventually(lambda: "started" in server.log())
+        workers = workers_of(server)
+        for _ in range(3):
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.005)
+        assert server.process.wait(timeout=60) == -signal.SIGTERM
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+    assert eventually(lambda: all(gone(pid) for pid in workers), bound=ORPHAN_BOUND)
+    assert not TROUBLE.search(server.log()), server.log()

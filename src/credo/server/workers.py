@@ -9,7 +9,9 @@ honest (``credo.store.changes``).
 A worker that dies is replaced, so the others keep serving and the count stays N; one that
 keeps dying right after its start stops the whole server, since a replacement would too.
 SIGTERM or SIGINT to the parent is passed to every worker, which finishes its requests in
-flight and exits (uvicorn's graceful shutdown); the parent waits for them, then returns.
+flight and exits (uvicorn's graceful shutdown); the parent waits for them, then returns. A
+parent that dies without passing anything on (SIGKILL) takes its workers with it
+(``credo.server.parent_death``).
 """
 
 from __future__ import annotations
@@ -23,12 +25,17 @@ import sys
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import NoReturn
+
+from credo.server.parent_death import signal_on_parent_death, watch_parent
 
 log = logging.getLogger("credo.serve")
 
 # Deaths within this many seconds of a worker's start that stop the server instead of a restart.
 FAILING_START_SECONDS = 5.0
 FAILING_STARTS_ALLOWED = 3
+# What the keeper passes on to its workers; blocked while it forks.
+_STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
 
 
 class _Stop(BaseException):
@@ -98,22 +105,40 @@ class WorkerKeeper:
         # What this process has buffered would otherwise be written again by the worker.
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the worker
-            status = 1
-            try:
-                for signum in (signal.SIGTERM, signal.SIGHUP):
-                    signal.signal(signum, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                self._serve(self._sock)
-                status = 0
-            except BaseException:
-                log.exception("worker %d failed", os.getpid())
-            finally:
-                # Never run the parent's ``finally`` blocks (the dev store's removal) here.
-                os._exit(status)
-        self._started[pid] = time.monotonic()
-        log.info("worker %d started", pid)
+        keeper = os.getpid()
+        # No stop signal may be handled while forking: raised inside the interpreter's at-fork
+        # hooks (logging's lock), ``_Stop`` would be printed as an ignored exception and lost,
+        # and the keeper would keep running; in the child, it would hit the keeper's handler.
+        # Blocked, a signal waits until the worker is recorded (parent) or the handlers are
+        # the worker's own (child; a fork leaves the child no pending signal).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                self._work(keeper, mask)
+            self._started[pid] = time.monotonic()
+            log.info("worker %d started", pid)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def _work(self, keeper: int, mask: set[int | signal.Signals]) -> NoReturn:
+        """The worker's life, in the forked child: serve until stopped, then exit."""
+        status = 1
+        try:
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            if not signal_on_parent_death(keeper):
+                os._exit(0)  # the keeper died while this worker was being forked
+            watch_parent(keeper, self._shutdown_seconds + 5)
+            self._serve(self._sock)
+            status = 0
+        except BaseException:
+            log.exception("worker %d failed", os.getpid())
+        finally:
+            # Never run the parent's ``finally`` blocks (the dev store's removal) here.
+            os._exit(status)
 
     def _replace(self, pid: int, status: int) -> bool:
         """Start another worker for one that died; false when they keep failing to start."""
