@@ -20,11 +20,14 @@ def db() -> None:
 def upgrade(data_dir: Path | None, database_url: str | None) -> None:
     """Apply all pending schema migrations."""
     from credo.store.db import Store
+    from credo.store.migrate import UnknownSchema
     from credo.store.migrate import upgrade as run_upgrade
 
     store = Store(_settings(data_dir=data_dir, database_url=database_url).effective_database_url)
     try:
         run_upgrade(store)
+    except UnknownSchema as error:
+        raise click.ClickException(str(error)) from None
     finally:
         store.dispose()
     click.echo("database is at the newest schema")

@@ -7,7 +7,7 @@ import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,8 @@ from credo.cli.credentials_file import (
 from credo.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    import socket
+
     from credo.iam.accounts import RootCredentials
 
 _store_options = [
@@ -173,6 +175,7 @@ def _run_server(settings: Settings, credentials_file: Path | None) -> None:
     from credo.server.connection_limits import raise_open_file_limit
     from credo.server.uvicorn_server import serve_app, uvicorn_options
     from credo.server.workers import WorkerKeeper, listening_socket
+    from credo.store.migrate import UnknownSchema
 
     try:
         logs.configure(settings.log_format, settings.log_level)
@@ -187,7 +190,7 @@ def _run_server(settings: Settings, credentials_file: Path | None) -> None:
         services, created = open_services(
             settings, warn=warn, deliver=_credentials_writer(settings, credentials_file)
         )
-    except (BootstrapError, CredentialsFileError) as error:
+    except (BootstrapError, CredentialsFileError, UnknownSchema) as error:
         raise click.ClickException(str(error)) from None
     say(f"credo listening on {settings.endpoint_url} (IAM and STS at /)")
     say(f"store: {_redacted(settings.effective_database_url)}")
@@ -218,13 +221,38 @@ def _run_server(settings: Settings, credentials_file: Path | None) -> None:
     stopped_by = WorkerKeeper(
         settings.effective_workers,
         listening_socket(settings.host, settings.port),
-        lambda sock: serve_app(create_app(open_services(settings, warn=warn)[0]), options, sock),
+        lambda sock: _serve_worker(settings, options, sock),
         settings.shutdown_timeout,
     ).run()
     if stopped_by == signal.SIGTERM:
         signal.raise_signal(signal.SIGTERM)  # end as a single process ends on SIGTERM
     elif stopped_by is None:
         raise click.ClickException("workers keep exiting right after they start; see the log above")
+
+
+def _serve_worker(settings: Settings, options: dict[str, Any], sock: socket.socket) -> None:
+    """One worker of ``--workers N``, started by the keeper (again, when one died).
+
+    It does not migrate: the keeper brought the schema up to date at start, and a worker
+    started later (a replacement) finds the store as the operator left it since — upgraded by a
+    newer credo, say. It serves all the same, like the workers already running, and its
+    ``/readyz`` answers 503 with the reason, which it also logs, until the schema matches.
+    """
+    import logging
+    import os
+
+    from credo.server.app import create_app
+    from credo.server.bootstrap import open_services
+    from credo.server.health import Readiness
+    from credo.server.uvicorn_server import serve_app
+
+    services, _created = open_services(settings, migrate=False)
+    problem = Readiness(services.store).problem()
+    if problem is not None:
+        logging.getLogger("credo.serve").warning(
+            "worker %d: %s; /readyz answers 503 until it does", os.getpid(), problem.strip()
+        )
+    serve_app(create_app(services), options, sock)
 
 
 def _warn(line: str) -> None:

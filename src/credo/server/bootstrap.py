@@ -70,19 +70,27 @@ def open_services(
     *,
     warn: Callable[[str], None] | None = None,
     deliver: Callable[[accounts.RootCredentials], None] | None = None,
+    migrate: bool = True,
 ) -> tuple[Services, accounts.RootCredentials | None]:
     """Everything a server process needs; the root credentials if this start created the account.
 
     ``warn`` receives one line per permission fixed (see ``secure_data_dir``); ``deliver``
     receives the new account's root credentials before the account is committed, so a failure
     to hand them over (an existing ``--credentials-file``) leaves no account whose key nobody has.
+    ``migrate``: bring the schema up to date first (false for a worker of ``--workers N``:
+    its keeper did at start, and the schema is the operator's business after that).
     """
     accounts.check_root_key_pair(settings.root_access_key_id, settings.root_secret_access_key)
     for line in secure_data_dir(settings):
         if warn is not None:
             warn(line)
     store = Store(settings.effective_database_url)
-    upgrade(store)
+    if migrate:
+        try:
+            upgrade(store)
+        except BaseException:
+            store.dispose()
+            raise
     keyring = configured_keyring(settings)
     with store.read() as conn:
         accounts.check_master_key(conn, keyring)

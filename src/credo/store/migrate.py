@@ -19,9 +19,31 @@ def alembic_config(store: Store) -> Config:
     return config
 
 
+class UnknownSchema(Exception):
+    """The database is at a schema revision this code does not know: a newer credo upgraded it."""
+
+
 def upgrade(store: Store, revision: str = "head") -> None:
-    """Apply every migration the database has not seen; safe to call on every start."""
-    command.upgrade(alembic_config(store), revision)
+    """Apply every migration the database has not seen; safe to call on every start.
+
+    Raises ``UnknownSchema`` for a database a newer credo has upgraded: this code can neither
+    bring it forward nor serve it.
+    """
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    config = alembic_config(store)
+    scripts = ScriptDirectory.from_config(config)
+    for current in sorted(current_revisions(store)):
+        try:
+            scripts.get_revision(current)
+        except CommandError:
+            wanted = ", ".join(sorted(head_revisions()))
+            raise UnknownSchema(
+                f"the store's schema is at revision {current}, which this credo does not know "
+                f"(it needs {wanted}): a newer credo has upgraded the store; run that version"
+            ) from None
+    command.upgrade(config, revision)
 
 
 def head_revisions() -> frozenset[str]:
