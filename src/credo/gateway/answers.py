@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from credo.auth.principal import Principal
 from credo.gateway.caller import Caller
 from credo.gateway.decision import Verdict
+from credo.policy import MatchedStatement
 
 # Header values must stay one line of visible Latin-1 text.
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
@@ -37,6 +41,32 @@ def verdict_document(verdict: Verdict) -> dict[str, Any]:
         "encodedMessage": verdict.encoded_message or None,
     }
     return found
+
+
+def verdict_json(verdict: Verdict) -> bytes:
+    """``verdict_document`` as compact JSON; an allowed one put together from pieces (the
+    principal's is made once per signer), as ``json.dumps`` would write it."""
+    signer = verdict.signer
+    if not verdict.allowed or signer is None:
+        return json.dumps(verdict_document(verdict), separators=(",", ":")).encode()
+    return (
+        f'{{"decision":"allow","status":200,"principal":{signer.principal_json},'
+        f'"action":{_text(verdict.action or None)},"resource":{_text(verdict.resource or None)},'
+        f'"matchedStatements":{_statements_json(verdict.matched)}}}'
+    ).encode()
+
+
+@lru_cache(maxsize=1024)
+def _statements_json(matched: tuple[MatchedStatement, ...]) -> str:
+    """Cached: a key's repeated requests are allowed by the same statements."""
+    return json.dumps(
+        [{"policyId": m.policy_id, "sid": m.sid, "effect": m.effect, "line": m.start_line} for m in matched],
+        separators=(",", ":"),
+    )
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring_ascii(value)
 
 
 def _statements(verdict: Verdict) -> list[dict[str, Any]]:

@@ -21,8 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from credo.auth.authorizer import Authorizer
-from credo.auth.credentials import CredentialResolver
 from credo.auth.principal import Principal
 from credo.auth.request_context import ContextValue
 from credo.clock import Clock
@@ -31,6 +29,7 @@ from credo.gateway.catalog import ServiceCatalog
 from credo.gateway.definitions import ServiceDefinition
 from credo.gateway.evaluation import Circumstances, judge
 from credo.gateway.payload import UNSIGNED_PAYLOAD
+from credo.gateway.signers import Signer, Signers
 from credo.keyring import Keyring
 from credo.policy import MatchedStatement, Policy
 from credo.protocol import sigv4
@@ -44,7 +43,9 @@ class OriginalRequest:
 
     method: str
     url: str  # the path and query as sent (percent-encoded), or a whole URL
-    headers: Sequence[tuple[str, str]]
+    # (name, value) pairs as received; or already as SigV4 reads them (``sigv4.Headers``:
+    # lower-case names, a repeated header's values joined), as the ASGI middleware has them.
+    headers: Sequence[tuple[str, str]] | dict[str, str]
     payload_hash: str = UNSIGNED_PAYLOAD
     source_ip: str = ""
     secure_transport: bool = False
@@ -65,11 +66,16 @@ class Verdict:
     code: str = ""  # AWS's error code for the refusal: SignatureDoesNotMatch, AccessDenied…
     reason: str = ""  # AWS's message
     detail: str = ""  # credo's explanation: which statement, which route
-    principal: Principal | None = None
+    signer: Signer | None = None  # once the credentials are known
     action: str = ""
     resource: str = ""
     matched: tuple[MatchedStatement, ...] = ()
     encoded_message: str = ""
+
+    @property
+    def principal(self) -> Principal | None:
+        signer = self.signer
+        return signer.principal if signer is not None else None
 
 
 class Refused(Exception):
@@ -83,34 +89,29 @@ class Refused(Exception):
 class Decider:
     """Verifies and decides requests to the services defined in the store."""
 
-    def __init__(
-        self,
-        credentials: CredentialResolver,
-        authorizer: Authorizer,
-        catalog: ServiceCatalog,
-        clock: Clock,
-        keyring: Keyring,
-    ) -> None:
-        self.credentials = credentials
-        self.authorizer = authorizer
+    def __init__(self, signers: Signers, catalog: ServiceCatalog, clock: Clock, keyring: Keyring) -> None:
+        self.signers = signers
+        self.authorizer = signers.authorizer
         self.catalog = catalog
         self.clock = clock
         self.keyring = keyring
 
     def decide(self, request: OriginalRequest) -> Verdict:
-        principal: Principal | None = None
+        signer: Signer | None = None
+        path = _path(request.url)
         try:
-            principal, signature, definition = self._authenticate(request)
-            action, resource = self._target(request, definition, principal, signature.region)
+            signer, signature, definition = self._authenticate(request, path)
+            principal = signer.principal
+            action, resource = self._target(request, path, definition, principal, signature.region)
         except AwsError as error:
-            status = 403 if principal is not None else 401
-            return Verdict(False, status, error.code, error.message, error.detail or "", principal)
+            status = 403 if signer is not None else 401
+            return Verdict(False, status, error.code, error.message, error.detail or "", signer)
         except Refused as refusal:
-            return Verdict(False, refusal.status, refusal.code, refusal.reason, refusal.detail, principal)
+            return Verdict(False, refusal.status, refusal.code, refusal.reason, refusal.detail, signer)
         judgement = judge(
             self.authorizer,
             self.keyring,
-            principal,
+            signer,
             action,
             resource,
             Circumstances(
@@ -126,7 +127,7 @@ class Decider:
         )
         if judgement.allowed:
             return Verdict(
-                True, 200, principal=principal, action=action, resource=resource, matched=judgement.matched
+                True, 200, signer=signer, action=action, resource=resource, matched=judgement.matched
             )
         return Verdict(
             False,
@@ -134,18 +135,19 @@ class Decider:
             "AccessDenied",
             judgement.message,
             _statements(judgement.matched, judgement.explicit_deny),
-            principal,
+            signer,
             action,
             resource,
             judgement.matched,
             judgement.encoded_message,
         )
 
-    def _authenticate(self, request: OriginalRequest) -> tuple[Principal, sigv4.Signature, ServiceDefinition]:
-        path = _path(request.url)
+    def _authenticate(
+        self, request: OriginalRequest, path: str
+    ) -> tuple[Signer, sigv4.Signature, ServiceDefinition]:
         raw_query = request.url.partition("?")[2]
         query = sigv4.parse_query_string(raw_query) if raw_query else []
-        headers = _header_map(request.headers)
+        headers = header_map(request.headers)
         signature = sigv4.read_signature(headers, query)
         if request.service is not None and signature.service != request.service:
             raise SignatureDoesNotMatch(
@@ -153,9 +155,9 @@ class Decider:
                 detail=f"The request is signed for {signature.service!r}; this service is {request.service!r}.",
             )
         sigv4.check_time(signature, self.clock.time())
-        resolved = self.credentials.resolve(signature.access_key_id, signature.session_token)
-        self._verify(request, signature, resolved.secret, path, query, headers)
-        definition = self.catalog.find(signature.service, resolved.principal.account_id)
+        signer = self.signers.find(signature.access_key_id, signature.session_token)
+        self._verify(request, signature, signer.secret, path, query, headers)
+        definition = self.catalog.find(signature.service, signer.principal.account_id)
         if definition is None:
             raise Refused(
                 403,
@@ -163,7 +165,7 @@ class Decider:
                 f"The request is signed for service {signature.service!r}, which credo has no definition of.",
                 "Store one with `credo service put FILE` (docs/authorizer.md).",
             )
-        return resolved.principal, signature, definition
+        return signer, signature, definition
 
     def _verify(
         self,
@@ -208,7 +210,12 @@ class Decider:
             sigv4.check_canonical(signature, secret, canonical)
 
     def _target(
-        self, request: OriginalRequest, definition: ServiceDefinition, principal: Principal, region: str
+        self,
+        request: OriginalRequest,
+        path: str,
+        definition: ServiceDefinition,
+        principal: Principal,
+        region: str,
     ) -> tuple[str, str]:
         """``(prefix:Action, resource ARN)``: as given, or as the definition's routes map the request."""
         prefix = definition.prefix
@@ -223,8 +230,14 @@ class Decider:
                     f"{prefix} defines {', '.join(sorted(definition.actions))}.",
                 )
             return f"{prefix}:{action.name}", request.resource or "*"
-        path = _path(request.url)
-        found = definition.routes.match(request.method.upper(), path)
+        method = request.method.upper()
+        routed = request.resource is None
+        if routed:
+            key = (method, path, region, principal.account_id)
+            known = definition.targets.get(key)
+            if known is not None:
+                return known
+        found = definition.routes.match(method, path)
         if found is None:
             others = definition.routes.methods_for(path)
             detail = (
@@ -235,15 +248,19 @@ class Decider:
             raise Refused(
                 403,
                 "UnknownOperationException",
-                f"No action of {prefix} is mapped to {request.method.upper()} {path}.",
+                f"No action of {prefix} is mapped to {method} {path}.",
                 detail,
             )
         route = found.route
-        resource = request.resource or "*"
-        if request.resource is None and route.resource_type is not None:
+        if not routed:
+            return f"{prefix}:{route.action}", request.resource or "*"
+        resource = "*"
+        if route.resource_type is not None:
             values = {"Partition": "aws", "Region": region, "Account": principal.account_id, **found.values}
             resource = definition.resource_types[route.resource_type].arn(values)
-        return f"{prefix}:{route.action}", resource
+        target = (f"{prefix}:{route.action}", resource)
+        definition.remember_target(key, target)
+        return target
 
 
 def _statements(matched: tuple[MatchedStatement, ...], explicit: bool) -> str:
@@ -263,8 +280,10 @@ def _path(url: str) -> str:
     return url.partition("?")[0]
 
 
-def _header_map(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+def header_map(pairs: Sequence[tuple[str, str]] | dict[str, str]) -> dict[str, str]:
     """Lower-case name → value; a header sent twice joined as SigV4 signs it (``sigv4.read_headers``)."""
+    if isinstance(pairs, dict):
+        return pairs  # already so (``OriginalRequest.headers``)
     found = {name.lower(): value for name, value in pairs}
     if len(found) < len(pairs):
         return sigv4.read_headers([(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs])

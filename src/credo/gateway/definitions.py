@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -26,6 +26,7 @@ KEY_TYPES = ("String", "ArrayOfString", "Numeric", "Date", "Bool", "ARN", "IPAdd
 # Prefixes credo answers for itself; a service of ours may not take them.
 RESERVED_PREFIXES = frozenset({"aws", "credo", "iam", "sts", "sso", "sso-oauth", "identitystore"})
 BUILTIN_VARIABLES = frozenset({"Partition", "Region", "Account"})
+TARGETS_REMEMBERED = 4_096
 
 _PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 _ACTION = re.compile(r"[A-Za-z][A-Za-z0-9]{0,127}\Z")
@@ -71,6 +72,16 @@ class ServiceDefinition:
     condition_keys: dict[str, ConditionKey]  # by lower-cased name
     routes: RouteTable
     document: dict[str, Any]
+    # (method, raw path, region, account) → (prefix:Action, resource ARN) of requests routed
+    # before: a repeated request's target is one look-up. Bounded: starts over when full.
+    targets: dict[tuple[str, str, str, str], tuple[str, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def remember_target(self, key: tuple[str, str, str, str], target: tuple[str, str]) -> None:
+        if len(self.targets) >= TARGETS_REMEMBERED:
+            self.targets.clear()
+        self.targets[key] = target
 
     def action(self, name: str) -> ActionDefinition | None:
         """The action called ``name`` in any case, as IAM matches action names."""

@@ -11,15 +11,14 @@ errors (``{"__type": "ValidationException", "Message": …}``).
 
 from __future__ import annotations
 
-import json
-
 from credo.call import Services
 from credo.errors import AccessDenied, AwsError, ServiceFailure, SignatureDoesNotMatch, ValidationException
-from credo.gateway.answers import verdict_document
+from credo.gateway.answers import verdict_json
 from credo.gateway.catalog import ServiceCatalog
-from credo.gateway.decision import Decider, OriginalRequest
+from credo.gateway.decision import Decider, OriginalRequest, header_map
 from credo.gateway.evaluation import Circumstances, judge
 from credo.gateway.request_body import read_request
+from credo.gateway.signers import Signers
 from credo.protocol import json as json_protocol
 from credo.protocol import sigv4
 from credo.server.endpoint import CALL_LABELS, MAX_BODY, Scope, SignedEndpoint, client_ip, log_failure
@@ -30,13 +29,8 @@ ACTION = "credo:Authorize"
 
 def decider_for(services: Services) -> Decider:
     """The server's decider: its credential cache, authorizer, clock and keyring."""
-    return Decider(
-        services.credentials,
-        services.authorizer,
-        ServiceCatalog(services.store),
-        services.clock,
-        services.keyring,
-    )
+    signers = Signers(services.store, services.credentials, services.authorizer, services.clock)
+    return Decider(signers, ServiceCatalog(services.store), services.clock, services.keyring)
 
 
 def service_arn(account_id: str, prefix: str) -> str:
@@ -64,7 +58,7 @@ class AuthorizeEndpoint(SignedEndpoint):
             if body is None:
                 raise ValidationException(f"Request body exceeds the maximum of {MAX_BODY} bytes.")
             verdict = self.decider.decide(self._authorized_request(scope, body))
-            return 200, json.dumps(verdict_document(verdict), separators=(",", ":")).encode()
+            return 200, verdict_json(verdict)
         except AwsError as error:
             return json_protocol.render_error(error, request_id)
         except Exception as error:
@@ -81,16 +75,17 @@ class AuthorizeEndpoint(SignedEndpoint):
             raise SignatureDoesNotMatch(f"Credential should be scoped to correct service: '{SIGNING_NAME}'.")
         services = self.services
         sigv4.check_time(signature, services.clock.time())
-        caller = services.credentials.resolve(signature.access_key_id, signature.session_token)
+        caller = self.decider.signers.find(signature.access_key_id, signature.session_token)
         sigv4.verify(signature, caller.secret, "POST", scope["path"], query, headers, body)
         original = read_request(body)
         prefix = original.service or _scoped_service(original) or "*"
+        account = caller.principal.account_id
         judgement = judge(
             services.authorizer,
             services.keyring,
-            caller.principal,
+            caller,
             ACTION,
-            service_arn(caller.principal.account_id, prefix),
+            service_arn(account, prefix),
             Circumstances(
                 services.clock.now(),
                 client_ip(scope, headers, services.settings.trusted_proxy_depth),
@@ -98,6 +93,7 @@ class AuthorizeEndpoint(SignedEndpoint):
                 signature.region,
                 {},
             ),
+            resource_account=account,
         )
         if not judgement.allowed:
             raise AccessDenied(judgement.message)
@@ -107,7 +103,7 @@ class AuthorizeEndpoint(SignedEndpoint):
 def _scoped_service(request: OriginalRequest) -> str | None:
     """The service the original request's signature is scoped to, if it can be read."""
     try:
-        headers = {k.lower(): v for k, v in request.headers}
+        headers = header_map(request.headers)
         query = sigv4.parse_query_string(request.url.partition("?")[2])
         return sigv4.read_signature(headers, query).service
     except AwsError:

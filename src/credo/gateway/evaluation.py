@@ -14,11 +14,10 @@ from datetime import datetime
 
 from credo.arn import parse_arn
 from credo.auth import denials
-from credo.auth.authorizer import Authorizer, access_denied, caps
-from credo.auth.identity_policies import IdentityPolicies
-from credo.auth.principal import Principal
+from credo.auth.authorizer import Authorizer, access_denied
 from credo.auth.request_context import ContextValue, request_context
 from credo.auth.resources import Target
+from credo.gateway.signers import Signer
 from credo.keyring import Keyring
 from credo.policy import MatchedStatement, Policy, Request, evaluate
 
@@ -49,21 +48,30 @@ class Circumstances:
 def judge(
     authorizer: Authorizer,
     keyring: Keyring,
-    principal: Principal,
+    signer: Signer,
     action: str,
     resource: str,
     circumstances: Circumstances,
     resource_policy: Policy | None = None,
     resource_account: str | None = None,
 ) -> Judgement:
-    """Decide ``action`` on ``resource`` for ``principal`` (see the module docstring).
+    """Decide ``action`` on ``resource`` for the signer's principal (see the module docstring).
 
     ``resource_account``: the resource's account when the caller knows it; else read from its ARN.
+    Without a resource policy, an allowed judgement of an action the signer's policies decide
+    without context is remembered on the signer (``credo.gateway.signers``) and used again.
     """
-    if principal.is_root:
-        identity = IdentityPolicies(principal.arn, (), None, ())
-    else:
-        identity = authorizer.identity_policies(principal)
+    remembered: tuple[str, str, str | None] | None = None
+    if resource_policy is None:
+        remembered = (action, resource, resource_account)
+        found = signer.allowed.get(remembered)
+        if found is not None:
+            authorizer.allowed += 1
+            return found
+        if not signer.context_free(action):
+            remembered = None
+    principal = signer.principal
+    identity = signer.identity
     context = request_context(
         principal,
         principal_arn=identity.arn or principal.arn,
@@ -73,6 +81,7 @@ def judge(
         source_ip=circumstances.source_ip,
         secure_transport=circumstances.secure_transport,
         region=circumstances.region,
+        fixed=signer.context,
     )
     if circumstances.extra:
         context.update({key.lower(): value for key, value in circumstances.extra.items()})
@@ -83,7 +92,7 @@ def judge(
         principal_arn=principal.arn,
         principal_account=principal.account_id,
     )
-    boundaries, session = caps(principal, identity)
+    boundaries, session = signer.boundaries, signer.session
     resources: Sequence[tuple[str, Policy]] = (
         [(resource_policy.id or "ResourcePolicy", resource_policy)] if resource_policy is not None else ()
     )
@@ -101,7 +110,10 @@ def judge(
     )
     if decision.allowed:
         authorizer.allowed += 1
-        return Judgement(True, matched=decision.matched)
+        judgement = Judgement(True, matched=decision.matched)
+        if remembered is not None:
+            signer.remember(remembered, judgement)
+        return judgement
     authorizer.denied += 1
     explicit = decision.result == "explicitDeny"
     refusal = access_denied(

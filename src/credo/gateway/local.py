@@ -14,6 +14,7 @@ from credo.clock import Clock
 from credo.gateway.catalog import ServiceCatalog
 from credo.gateway.decision import Decider, OriginalRequest
 from credo.gateway.outcome import Outcome
+from credo.gateway.signers import Signers
 from credo.server.bootstrap import configured_keyring, session_token_keys
 from credo.settings import Settings
 from credo.store.db import ON_LOOP, NeedsThread, Store
@@ -27,13 +28,9 @@ class LocalDecider:
         self.store = Store(settings.effective_database_url)
         keyring = configured_keyring(settings, create=False)
         clock = Clock()
-        self.decider = Decider(
-            CredentialResolver(self.store, keyring, clock, session_token_keys(keyring)),
-            Authorizer(self.store),
-            ServiceCatalog(self.store),
-            clock,
-            keyring,
-        )
+        credentials = CredentialResolver(self.store, keyring, clock, session_token_keys(keyring))
+        signers = Signers(self.store, credentials, Authorizer(self.store), clock)
+        self.decider = Decider(signers, ServiceCatalog(self.store), clock, keyring)
 
     def decide(self, request: OriginalRequest) -> Outcome:
         return Outcome.of(self.decider.decide(request))

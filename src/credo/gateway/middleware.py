@@ -23,10 +23,11 @@ from urllib.parse import quote
 
 import anyio.to_thread
 
-from credo.gateway.decision import OriginalRequest
+from credo.gateway.decision import EMPTY_HASH, OriginalRequest
 from credo.gateway.local import LocalDecider
 from credo.gateway.outcome import Outcome
 from credo.gateway.remote import RemoteDecider
+from credo.protocol import sigv4
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -118,8 +119,9 @@ def original_request(scope: Scope, body: bytes, service: str, method: str | None
     return OriginalRequest(
         method=method or scope["method"],
         url=path + ("?" + query.decode("latin-1") if query else ""),
-        headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]],
-        payload_hash=hashlib.sha256(body).hexdigest(),
+        # ASGI servers hand header names over lower-cased, as SigV4 reads them.
+        headers=sigv4.read_headers(scope["headers"]),
+        payload_hash=hashlib.sha256(body).hexdigest() if body else EMPTY_HASH,
         source_ip=str(client[0]) if client else "",
         secure_transport=scope.get("scheme") in ("https", "wss"),
         service=service,

@@ -8,6 +8,7 @@ credential chain by default: ``AWS_ACCESS_KEY_ID``…, a profile, a role), signe
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import httpx
@@ -75,7 +76,7 @@ def _document(request: OriginalRequest) -> dict[str, Any]:
     found: dict[str, Any] = {
         "method": request.method,
         "url": request.url,
-        "headers": [list(pair) for pair in request.headers],
+        "headers": [list(pair) for pair in _pairs(request.headers)],
         "payload_hash": request.payload_hash,
         "source_ip": request.source_ip,
         "secure_transport": request.secure_transport,
@@ -86,6 +87,10 @@ def _document(request: OriginalRequest) -> dict[str, Any]:
     if request.resource_policy is not None:
         found["resource_policy"] = request.resource_policy.document
     return found
+
+
+def _pairs(headers: Sequence[tuple[str, str]] | dict[str, str]) -> Iterable[tuple[str, str]]:
+    return headers.items() if isinstance(headers, dict) else headers
 
 
 def _outcome(answer: httpx.Response) -> Outcome:

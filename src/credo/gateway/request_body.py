@@ -48,8 +48,8 @@ def read_request(body: bytes) -> OriginalRequest:
         raise SerializationException("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise SerializationException("The request body must be a JSON object.")
-    unknown = sorted(set(data) - _FIELDS)
-    if unknown:
+    if not _FIELDS.issuperset(data):
+        unknown = sorted(set(data) - _FIELDS)
         raise ValidationException(f"Unknown field {unknown[0]!r}; fields are {', '.join(sorted(_FIELDS))}.")
     method = _string(data, "method", required=True).upper()
     if not _METHOD.match(method):
@@ -93,8 +93,10 @@ def _headers(value: object) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if isinstance(value, dict):
         for name, item in value.items():
-            for one in item if isinstance(item, list) else [item]:
-                pairs.append((name, one))
+            if isinstance(item, list):
+                pairs.extend((name, one) for one in item)
+            else:
+                pairs.append((name, item))
     elif isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
         pairs = [(p[0], p[1]) for p in value]
     else:

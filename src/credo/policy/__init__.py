@@ -36,6 +36,10 @@ Public API::
     MatchedStatement(policy_id, sid, effect, start_line, start_column, end_line, end_column):
         1-based; the start is the statement's ``{``, the end is just past its ``}``.
 
+    context_free(action: str, policies: Iterable[Policy]) -> bool
+        Whether no statement of ``policies`` that matches ``action`` reads the context (a
+        condition or a ``${...}`` variable): their decision then depends on the resource alone.
+
     context_keys_of(policies: Iterable[Policy]) -> list[str]
         Condition keys and ${...} variable keys, once each (first spelling), sorted
         case-insensitively: GetContextKeysForCustomPolicy / ForPrincipalPolicy.
@@ -58,7 +62,7 @@ from credo.policy.document import (
     compile_policy,
     parse_policy,
 )
-from credo.policy.evaluate import Decision, Request, evaluate
+from credo.policy.evaluate import Decision, Request, context_free, evaluate
 
 __all__ = [
     "Decision",
@@ -68,6 +72,7 @@ __all__ = [
     "Request",
     "Statement",
     "compile_policy",
+    "context_free",
     "context_keys_of",
     "evaluate",
     "parse_policy",

@@ -45,7 +45,7 @@ context lacked. Boundary and session statements are reported with the policy's `
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -411,3 +411,10 @@ def evaluate(
     if resource_required and best_grant < ACCOUNT:
         allowed = False
     return call.decision("allowed" if allowed else "implicitDeny")
+
+
+def context_free(action: str, policies: Iterable[Policy]) -> bool:
+    """Whether deciding ``action`` under ``policies`` reads no context key (no condition, no
+    ``${…}`` in a resource among the statements that match it): their decision then depends on
+    the resource alone, and a caller may remember it (credo.gateway's per-key decisions)."""
+    return not any(policy.plans[action].reads for policy in policies)

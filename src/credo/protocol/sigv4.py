@@ -285,6 +285,8 @@ def _scope_parts(scope: str) -> tuple[str, str, str] | None:
 
 
 _REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\Z")
+# A path SigV4 leaves as it is: "/" or segments of unreserved characters, none empty, "." or "..".
+_PLAIN_PATH = re.compile(r"/\Z|(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9._~-]+)+/?\Z")
 
 
 @lru_cache(maxsize=1024)
@@ -390,8 +392,8 @@ def _trimmed(value: str) -> str:
 
 
 def _canonical_path(path: str) -> str:
-    if path == "/":
-        return path
+    if _PLAIN_PATH.match(path):
+        return path  # nothing to normalize or encode: unreserved characters, no empty or dot segments
     segments: list[str] = []
     for segment in path.split("/"):
         if segment in {"", "."}:
