@@ -51,6 +51,7 @@ class CredoCollector(Collector):
             dict(metrics.SIGN_IN_ATTEMPTS.values),
         )
         yield from self._caches()
+        yield from self._store_changes()
         yield from self._pool()
 
     def _caches(self) -> Iterator[Metric]:
@@ -70,6 +71,22 @@ class CredoCollector(Collector):
             lookups.add_metric([name, "hit"], hits)
             lookups.add_metric([name, "miss"], misses)
         yield lookups
+
+    def _store_changes(self) -> Iterator[Metric]:
+        """Changes handed to the caches, by where they came from; own notifications skipped."""
+        store = self.services.store
+        yield _by_label(
+            "credo_store_changes_delivered",
+            "Changes handed to this process's caches: at its own commits (write), or by the change "
+            "feed (feed: other processes' commits, everything when the feed listens again).",
+            "source",
+            {"write": store.changes_from_writes, "feed": store.changes_from_feed},
+        )
+        yield CounterMetricFamily(
+            "credo_store_own_notifications_skipped",
+            "PostgreSQL: notifications of this process's own commits, already delivered at commit.",
+            value=store.own_notifications_skipped,
+        )
 
     def _pool(self) -> Iterator[Metric]:
         """The store's connection pool, where there is one (PostgreSQL, a SQLite file)."""

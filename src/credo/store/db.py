@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 
 from credo.store import changes
 from credo.store.change_signal import ChangeSignal
-from credo.store.postgres_feed import CHANNEL, PostgresChangeFeed, payload
+from credo.store.postgres_feed import CHANNEL, PostgresChangeFeed, new_origin, payload
 
 # Called inside every ``Store.write()`` transaction just before it commits, with its
 # connection, when the current context sets it: the audit trail records a mutating call's event
@@ -146,8 +146,14 @@ class Store:
         self._topics_seen = self._signal.topics_seen() if self._signal is not None else 0
         self._subscribers: list[Callable[[frozenset[str]], None]] = []
         self._feed: PostgresChangeFeed | None = None
+        # Names this store's NOTIFYs, so that its own change feed skips them.
+        self._origin = new_origin()
         self._changes_delivered = 0
         self._changed_mark = -1
+        # For /metrics (plain ints, see credo.metrics): changes handed to the caches at this
+        # store's own commits, and by the change feed (other writers; everything on a reconnect).
+        self.changes_from_writes = 0
+        self.changes_from_feed = 0
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -170,6 +176,7 @@ class Store:
         """
         if ON_LOOP.get():
             raise NeedsThread
+        topics: frozenset[str] | None = None
         with self.engine.connect() as conn:
             conn.info["write"] = "durable"
             try:
@@ -184,6 +191,7 @@ class Store:
                     self._notify(conn, topics)
             except BaseException:
                 changes.discard(conn)
+                self._commit_failed(topics)
                 raise
             finally:
                 conn.info.pop("write", None)
@@ -196,6 +204,7 @@ class Store:
         showing a last-used time)."""
         if ON_LOOP.get():
             raise NeedsThread
+        topics: frozenset[str] | None = None
         with self.engine.connect() as conn:
             conn.info["write"] = True
             try:
@@ -206,6 +215,7 @@ class Store:
                         self._notify(conn, topics)
             except BaseException:
                 changes.discard(conn)
+                self._commit_failed(topics)
                 raise
             finally:
                 conn.info.pop("write", None)
@@ -218,11 +228,21 @@ class Store:
         """PostgreSQL: tell every listener ``topics`` changed when, and only if, ``conn`` commits."""
         if not self.is_sqlite:
             conn.execute(
-                text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload(topics)}
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": CHANNEL, "payload": payload(topics, self._origin)},
             )
+
+    def _commit_failed(self, topics: frozenset[str] | None) -> None:
+        """A write that failed once its topics were noted: the commit itself failed, or its
+        answer was lost. It may have happened all the same, and this store's feed skips its own
+        notifications: this process's caches drop what it may have changed."""
+        if topics:
+            self.changes_from_writes += 1
+            self._deliver(topics)
 
     def _delivered(self, topics: frozenset[str]) -> None:
         """After a commit: ``topics`` to this process's caches, and to other processes on SQLite."""
+        self.changes_from_writes += 1
         self._deliver(topics)
         if self._signal is not None:
             before, after = self._signal.publish(topics)
@@ -240,7 +260,7 @@ class Store:
         """
         self._subscribers.append(deliver)
         if not self.is_sqlite and self._feed is None:
-            self._feed = PostgresChangeFeed(self.url, self._deliver)
+            self._feed = PostgresChangeFeed(self.url, self._origin, self._delivered_by_feed)
             self._feed.start()
 
     def current(self) -> bool:
@@ -287,7 +307,16 @@ class Store:
                     topics = frozenset({changes.EVERYTHING})
                 self._backstop_version, self._backstop_commits = version, commits
         if topics:
-            self._deliver(topics)
+            self._delivered_by_feed(topics)
+
+    def _delivered_by_feed(self, topics: frozenset[str]) -> None:
+        self.changes_from_feed += 1
+        self._deliver(topics)
+
+    @property
+    def own_notifications_skipped(self) -> int:
+        """PostgreSQL: notifications of this store's own commits its feed did not deliver again."""
+        return self._feed.own_skipped if self._feed is not None else 0
 
     def _deliver(self, topics: frozenset[str]) -> None:
         self._changes_delivered += 1

@@ -5,6 +5,11 @@ transaction, so PostgreSQL delivers it to every listening process when (and only
 commits. This thread hands each notification's topics to the store's caches. A request then
 needs no database round trip to know its cached credentials and policies are current.
 
+PostgreSQL delivers a notification to its sender's process too, whose caches the write itself
+emptied at commit (``Store.write``): each payload starts with its ``Store``'s origin, a random
+name, and the feed skips its own instead of dropping the same entries again (and discarding
+every cache fill in flight meanwhile). A payload without one (an older credo) is delivered.
+
 The feed is only trusted while its connection is known to be alive: it runs ``SELECT 1`` after
 every second without notifications (the bounded fallback poll), and from the moment anything
 fails until it has listened again, ``healthy`` is false, so caches serve nothing and every
@@ -15,6 +20,7 @@ meanwhile were lost.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Callable
 
@@ -34,13 +40,30 @@ APPLICATION_NAME = "credo-change-feed"
 RETRY_SECONDS = 0.5
 
 
-def payload(topics: frozenset[str]) -> str:
+# Starts a payload's first line when it names its origin (no topic starts with it).
+_ORIGIN = "@"
+
+
+def new_origin() -> str:
+    """A name for one ``Store``'s notifications, unique among the processes sharing a database."""
+    return secrets.token_hex(8)
+
+
+def payload(topics: frozenset[str], origin: str) -> str:
+    """The notification of ``topics`` changed by ``origin``'s write."""
     text = "\n".join(sorted(topics))
-    return text if len(text.encode()) <= MAX_PAYLOAD else EVERYTHING
+    if len(text.encode()) > MAX_PAYLOAD:
+        text = EVERYTHING
+    return f"{_ORIGIN}{origin}\n{text}"
 
 
-def topics_of(text: str) -> frozenset[str]:
-    return frozenset(text.split("\n")) if text else frozenset({EVERYTHING})
+def parse(text: str) -> tuple[str | None, frozenset[str]]:
+    """A payload's origin (``None`` if it names none) and topics (``EVERYTHING`` if none)."""
+    origin = None
+    if text.startswith(_ORIGIN):
+        first, _, text = text.partition("\n")
+        origin = first[len(_ORIGIN) :]
+    return origin, frozenset(text.split("\n")) if text else frozenset({EVERYTHING})
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -49,13 +72,16 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 
 class PostgresChangeFeed:
-    """Delivers other processes' (and this one's) committed topics to ``deliver``."""
+    """Delivers the topics other writers than ``origin`` committed to ``deliver``."""
 
-    def __init__(self, url: str, deliver: Callable[[frozenset[str]], None]) -> None:
+    def __init__(self, url: str, origin: str, deliver: Callable[[frozenset[str]], None]) -> None:
         self._url = libpq_url(url)
+        self._origin = origin
         self._deliver = deliver
         self._stop = threading.Event()
         self.healthy = False
+        # Notifications of ``origin``'s own writes, skipped (for /metrics; see credo.metrics).
+        self.own_skipped = 0
         self._thread = threading.Thread(target=self._run, name="credo-change-feed", daemon=True)
 
     def start(self) -> None:
@@ -86,5 +112,9 @@ class PostgresChangeFeed:
     def _listen(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
         while not self._stop.is_set():
             for notification in conn.notifies(timeout=POLL_SECONDS):
-                self._deliver(topics_of(notification.payload))
+                origin, topics = parse(notification.payload)
+                if origin == self._origin:
+                    self.own_skipped += 1
+                else:
+                    self._deliver(topics)
             conn.execute("SELECT 1")
