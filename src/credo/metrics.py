@@ -70,7 +70,23 @@ class Counts:
             self.values[label] += 1
 
 
+class Placement:
+    """Requests by where they were answered: on the event loop, or in the thread pool.
+
+    Counted on the event loop only (``SignedEndpoint``), so plain increments lose nothing.
+    """
+
+    __slots__ = ("event_loop", "thread_pool")
+
+    def __init__(self) -> None:
+        self.event_loop = 0
+        self.thread_pool = 0
+
+
 # Per process: every request of a ``credo serve`` process lands in these.
 REQUESTS = RequestStats()
+# Signed API requests (Query, JSON, the decision endpoint) by where they were answered: with
+# PostgreSQL, on the loop only while what they need is cached (``credo.store.db.ON_LOOP``).
+ANSWERED = Placement()
 # Console sign-in attempts by outcome (``sign_in_attempts.outcome``: success, failure, throttled…).
 SIGN_IN_ATTEMPTS = Counts()

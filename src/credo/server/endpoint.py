@@ -53,6 +53,7 @@ class SignedEndpoint:
         self.store_waits = not services.store.is_sqlite
         self.log_requests = REQUESTS.isEnabledFor(logging.DEBUG)
         self.record = metrics.REQUESTS.record
+        self.answered = metrics.ANSWERED
 
     def process(
         self, scope: Scope, body: bytes | None, request_id: str, on_loop: bool = False
@@ -73,6 +74,9 @@ class SignedEndpoint:
         answer = self._on_loop(scope, body, request_id)
         if answer is None:
             answer = await self._in_thread(scope, body, request_id)
+            self.answered.thread_pool += 1
+        else:
+            self.answered.event_loop += 1
         status, payload = answer
         # Let the requests that arrived together with this one be processed before any reply is
         # written, so that the replies leave in a burst. Under load that keeps the request code

@@ -50,6 +50,14 @@ class CredoCollector(Collector):
             "outcome",
             dict(metrics.SIGN_IN_ATTEMPTS.values),
         )
+        yield _by_label(
+            "credo_signed_requests_answered",
+            "Signed API requests (IAM, STS, the JSON services, the decision endpoint) by where they "
+            "were answered: on the event loop, or in the thread pool (a database access on "
+            "PostgreSQL, a blocking operation such as password hashing).",
+            "on",
+            {"event_loop": metrics.ANSWERED.event_loop, "thread_pool": metrics.ANSWERED.thread_pool},
+        )
         yield from self._caches()
         yield from self._store_changes()
         yield from self._pool()
