@@ -27,7 +27,7 @@ from credo.clock import Clock
 from credo.errors import AwsError, SignatureDoesNotMatch
 from credo.gateway.catalog import ServiceCatalog
 from credo.gateway.definitions import ServiceDefinition
-from credo.gateway.evaluation import Circumstances, judge
+from credo.gateway.evaluation import Circumstances, judge, remembered
 from credo.gateway.payload import UNSIGNED_PAYLOAD
 from credo.gateway.signers import Signer, Signers
 from credo.keyring import Keyring
@@ -108,23 +108,30 @@ class Decider:
             return Verdict(False, status, error.code, error.message, error.detail or "", signer)
         except Refused as refusal:
             return Verdict(False, refusal.status, refusal.code, refusal.reason, refusal.detail, signer)
-        judgement = judge(
-            self.authorizer,
-            self.keyring,
-            signer,
-            action,
-            resource,
-            Circumstances(
-                self.clock.now(),
-                request.source_ip,
-                request.secure_transport,
-                signature.region,
-                request.context,
-            ),
-            request.resource_policy,
-            # A route's ARN is in the caller's account; a resource given by the service says its own.
-            principal.account_id if request.resource is None else None,
+        # A route's ARN is in the caller's account; a resource given by the service says its own.
+        resource_account = principal.account_id if request.resource is None else None
+        judgement = (
+            remembered(self.authorizer, signer, action, resource, resource_account)
+            if request.resource_policy is None
+            else None
         )
+        if judgement is None:
+            judgement = judge(
+                self.authorizer,
+                self.keyring,
+                signer,
+                action,
+                resource,
+                Circumstances(
+                    self.clock.now(),
+                    request.source_ip,
+                    request.secure_transport,
+                    signature.region,
+                    request.context,
+                ),
+                request.resource_policy,
+                resource_account,
+            )
         if judgement.allowed:
             return Verdict(
                 True, 200, signer=signer, action=action, resource=resource, matched=judgement.matched

@@ -16,7 +16,7 @@ from credo.errors import AccessDenied, AwsError, ServiceFailure, SignatureDoesNo
 from credo.gateway.answers import verdict_json
 from credo.gateway.catalog import ServiceCatalog
 from credo.gateway.decision import Decider, OriginalRequest, header_map
-from credo.gateway.evaluation import Circumstances, judge
+from credo.gateway.evaluation import Circumstances, judge, remembered
 from credo.gateway.request_body import read_request
 from credo.gateway.signers import Signers
 from credo.protocol import json as json_protocol
@@ -80,21 +80,24 @@ class AuthorizeEndpoint(SignedEndpoint):
         original = read_request(body)
         prefix = original.service or _scoped_service(original) or "*"
         account = caller.principal.account_id
-        judgement = judge(
-            services.authorizer,
-            services.keyring,
-            caller,
-            ACTION,
-            service_arn(account, prefix),
-            Circumstances(
-                services.clock.now(),
-                client_ip(scope, headers, services.settings.trusted_proxy_depth),
-                scope.get("scheme") == "https",
-                signature.region,
-                {},
-            ),
-            resource_account=account,
-        )
+        resource = service_arn(account, prefix)
+        judgement = remembered(services.authorizer, caller, ACTION, resource, account)
+        if judgement is None:
+            judgement = judge(
+                services.authorizer,
+                services.keyring,
+                caller,
+                ACTION,
+                resource,
+                Circumstances(
+                    services.clock.now(),
+                    client_ip(scope, headers, services.settings.trusted_proxy_depth),
+                    scope.get("scheme") == "https",
+                    signature.region,
+                    {},
+                ),
+                resource_account=account,
+            )
         if not judgement.allowed:
             raise AccessDenied(judgement.message)
         return original

@@ -45,6 +45,17 @@ class Circumstances:
     extra: Mapping[str, ContextValue]
 
 
+def remembered(
+    authorizer: Authorizer, signer: Signer, action: str, resource: str, resource_account: str | None = None
+) -> Judgement | None:
+    """The allowed judgement ``judge`` remembered for these arguments (without a resource
+    policy), counted as a decision; ``None``: call ``judge``."""
+    found = signer.allowed.get((action, resource, resource_account))
+    if found is not None:
+        authorizer.allowed += 1
+    return found
+
+
 def judge(
     authorizer: Authorizer,
     keyring: Keyring,
@@ -59,17 +70,11 @@ def judge(
 
     ``resource_account``: the resource's account when the caller knows it; else read from its ARN.
     Without a resource policy, an allowed judgement of an action the signer's policies decide
-    without context is remembered on the signer (``credo.gateway.signers``) and used again.
+    without context is remembered on the signer (``credo.gateway.signers``): ``remembered``
+    finds it, without the circumstances (callers ask it first).
     """
-    remembered: tuple[str, str, str | None] | None = None
-    if resource_policy is None:
-        remembered = (action, resource, resource_account)
-        found = signer.allowed.get(remembered)
-        if found is not None:
-            authorizer.allowed += 1
-            return found
-        if not signer.context_free(action):
-            remembered = None
+    remember = resource_policy is None and signer.context_free(action)
+    key = (action, resource, resource_account)
     principal = signer.principal
     identity = signer.identity
     context = request_context(
@@ -111,8 +116,8 @@ def judge(
     if decision.allowed:
         authorizer.allowed += 1
         judgement = Judgement(True, matched=decision.matched)
-        if remembered is not None:
-            signer.remember(remembered, judgement)
+        if remember:
+            signer.remember(key, judgement)
         return judgement
     authorizer.denied += 1
     explicit = decision.result == "explicitDeny"

@@ -43,7 +43,11 @@ _METHOD = re.compile(r"[A-Z]{1,16}\Z")
 
 def read_request(body: bytes) -> OriginalRequest:
     try:
-        data = json.loads(body)
+        # An object whose second byte is not NUL is UTF-8, as json.loads would detect it (RFC
+        # 8259's rule); decoded here, json.loads need not look. Anything else: json.loads decides.
+        data = json.loads(
+            body.decode("utf-8", "surrogatepass") if body[:1] == b"{" and body[1:2] != b"\0" else body
+        )
     except (ValueError, UnicodeDecodeError):
         raise SerializationException("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
