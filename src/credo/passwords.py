@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -18,3 +21,15 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return _hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def decoy_hash() -> str:
+    """A hash of a random password, verified when there is no user (or no password) to check
+    against, so an unknown name costs a sign-in the same time as a wrong password.
+
+    Made on first use, not at import: argon2 takes a good part of a second, which every
+    ``credo`` process importing the console would pay. The server makes it in a worker thread
+    as it starts (``warm_decoy``), before sign-ins come.
+    """
+    return hash_password(secrets.token_urlsafe(32))

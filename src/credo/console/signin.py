@@ -22,7 +22,7 @@ from credo.console import sessions, signin_events
 from credo.console.signin_events import SignInClient
 from credo.iam import totp
 from credo.iam.password_policy import load_policy, password_expires_at
-from credo.passwords import hash_password, verify_password
+from credo.passwords import decoy_hash, verify_password
 from credo.store import changes
 from credo.store.schema import (
     account_aliases,
@@ -37,10 +37,6 @@ USER_FAILURE_LIMIT = 5
 ADDRESS_FAILURE_LIMIT = 20
 FAILURE_WINDOW = timedelta(minutes=5)
 ROOT = "(root)"  # the user name recorded for root sign-ins
-
-# Verified when there is no user (or no password) to check against, so an unknown name costs
-# the same time as a wrong password.
-DECOY_HASH = hash_password(ids.secret_access_key())
 
 
 class Outcome(enum.Enum):
@@ -201,7 +197,7 @@ def _decide_user(
 ) -> SignIn:
     if is_throttled(conn, account_key, name_key, source_ip, now):
         return SignIn(Outcome.THROTTLED)  # without looking at the password
-    stored = found["password_hash"] if found is not None else DECOY_HASH
+    stored = found["password_hash"] if found is not None else decoy_hash()
     if not verify_password(stored, password) or found is None or account_id is None:
         return SignIn(Outcome.FAILED)
     policy = load_policy(conn, account_id)
@@ -249,7 +245,7 @@ def check_root(services: Services, email: str, password: str, client: SignInClie
         stored = found.root_password_hash if found is not None else None
         if is_throttled(conn, email_key, ROOT, source_ip, now):
             result = SignIn(Outcome.THROTTLED)
-        elif not verify_password(stored or DECOY_HASH, password) or stored is None or account_id is None:
+        elif not verify_password(stored or decoy_hash(), password) or stored is None or account_id is None:
             result = SignIn(Outcome.FAILED)
         else:
             stage: sessions.Stage = "mfa" if _has_mfa(conn, account_id, None) else "active"

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from credo.call import Services
 from credo.console import signin
-from credo.passwords import verify_password
+from credo.passwords import decoy_hash, verify_password
 from credo.sso import portal_mfa
 from credo.sso.attribute_updates import name_key
 from credo.sso.instances import Instance, load
@@ -61,7 +61,7 @@ def check(services: Services, user_name: str, password: str, source_ip: str) -> 
         if signin.is_throttled(conn, store_id, typed_key, source_ip, now):
             result = PortalSignIn(Outcome.THROTTLED)
         else:
-            stored = row["password_hash"] if row is not None and row["password_hash"] else signin.DECOY_HASH
+            stored = row["password_hash"] if row is not None and row["password_hash"] else decoy_hash()
             good = verify_password(stored, password)
             usable = row is not None and row["password_hash"] is not None and row["status"] == "ENABLED"
             result = (

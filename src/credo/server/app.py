@@ -26,6 +26,7 @@ from credo.console.routes import console_routes, is_browser_visit
 from credo.errors import AwsError, MethodNotAllowed, UnknownOperationException
 from credo.gateway.endpoint import AuthorizeEndpoint, decider_for
 from credo.gateway.nginx import NginxEndpoint
+from credo.passwords import decoy_hash
 from credo.protocol import model, xml
 from credo.server import bootstrap, health
 from credo.server.api import QueryEndpoint, Receive, Scope, Send
@@ -97,6 +98,7 @@ class CredoApp:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
+            tasks.start_soon(anyio.to_thread.run_sync, decoy_hash)  # before the first sign-in needs it
             tasks.start_soon(self._flush_key_usage_forever)
             tasks.start_soon(self._flush_audit_forever)
             try:
