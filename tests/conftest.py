@@ -199,6 +199,16 @@ def server(dev_server: Server) -> Server:
     return dev_server
 
 
+@pytest.fixture
+def second(server: Server, tmp_path: Path) -> Iterator[Server]:
+    """Another ``credo serve`` on the same store as ``server``."""
+    other = start_server(
+        tmp_path, "--dev", "--data-dir", str(tmp_path / "second"), database_url=server.extra["database_url"]
+    )
+    yield other
+    stop_server(other)
+
+
 def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:
     """The AWS error code and message a boto3 call failed with."""
     error = caught.value.response["Error"]

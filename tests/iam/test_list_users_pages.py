@@ -8,13 +8,9 @@ that wrote, and in another process on the same store.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import Server, start_server, stop_server
+from tests.conftest import Server
 from tests.server.test_operator_endpoints import sample, scrape
 
 
@@ -67,16 +63,6 @@ def test_every_change_to_a_listed_user_shows_at_once(server: Server, iam: Any) -
     iam.delete_user(UserName="carol")
     assert names(iam) == ["bob", "dave", "zoe"]
     assert names(iam, MaxItems=2) == ["bob", "dave"]
-
-
-@pytest.fixture
-def second(server: Server, tmp_path: Path) -> Iterator[Server]:
-    """Another ``credo serve`` on the same store as ``server``."""
-    other = start_server(
-        tmp_path, "--dev", "--data-dir", str(tmp_path / "second"), database_url=server.extra["database_url"]
-    )
-    yield other
-    stop_server(other)
 
 
 def eventually(read: Any, expected: Any, within: float = 10.0) -> Any:

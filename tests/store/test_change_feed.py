@@ -22,7 +22,7 @@ from credo.store.db import Store, normalize_url
 from credo.store.migrate import upgrade
 from credo.store.postgres_feed import APPLICATION_NAME
 from credo.store.tagged_cache import Miss, TaggedCache
-from tests.conftest import POSTGRES_URL, Server, allow, start_server, stop_server
+from tests.conftest import POSTGRES_URL, Server, allow
 from tests.server.test_reply_bursts import signed_scope
 
 # How long another process may take to honour a change (the issue's bound is one second; the
@@ -61,16 +61,6 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     upgrade(store)
     yield store
     store.dispose()
-
-
-@pytest.fixture
-def second(server: Server, tmp_path: Path) -> Iterator[Server]:
-    """Another ``credo serve`` on the same store as ``server``."""
-    other = start_server(
-        tmp_path, "--dev", "--data-dir", str(tmp_path / "second"), database_url=server.extra["database_url"]
-    )
-    yield other
-    stop_server(other)
 
 
 def test_cached_calls_make_no_database_round_trip(server: Server, tmp_path: Path) -> None:

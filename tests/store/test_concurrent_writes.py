@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
-import pytest
 
-from tests.conftest import Server, allow, start_server, stop_server
+from tests.conftest import Server, allow
 
 RACERS = 12
-
-
-@pytest.fixture
-def second(server: Server, tmp_path: Path) -> Iterator[Server]:
-    """Another ``credo serve`` on the same store as ``server``."""
-    other = start_server(
-        tmp_path, "--dev", "--data-dir", str(tmp_path / "second"), database_url=server.extra["database_url"]
-    )
-    yield other
-    stop_server(other)
 
 
 def outcomes(calls: list[Callable[[], Any]]) -> Counter[str]:
