@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import ExitStack
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import botocore.auth
@@ -21,11 +21,15 @@ import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from credo.gateway.catalog import put_definition, remove_definition
+from credo.gateway.definitions import load_definition
 from credo.gateway.local import LocalDecider
 from credo.gateway.middleware import CredoMiddleware, Receive, Scope, Send
 from credo.settings import Settings
-from tests.conftest import Server
+from credo.store.db import Store
+from tests.conftest import DEV_ACCOUNT, Server
 from tests.gateway.support import World, allow, as_original, build_world, decision_call, signed
+from tests.gateway.test_definitions import EXAMPLE
 
 SERVICE = "http://widgets.example"
 FRONTENDS = ["endpoint", "middleware"]
@@ -182,6 +186,27 @@ def test_added_explicit_deny(
     else:
         iam.put_group_policy(GroupName=name, PolicyName="deny", PolicyDocument=allow(DENY_READ))
     assert settled(decide, reading(keys), "AccessDenied") == "AccessDenied"
+
+
+def test_changed_definition(world: World, decide: Decide, request: pytest.FixtureRequest) -> None:
+    """A service definition put or removed (here by another process: this test's own store
+    connection) applies to the next decision of a key whose requests were routed before."""
+    keys = new_user(world, f"routed-{request.node.callspec.id}", READ)
+    cached_allow(decide, reading(keys))
+    route = '  - {method: GET, path: "/widgets/{WidgetId}", action: GetWidget, resource: widget}\n'
+    text = EXAMPLE.read_text()
+    assert route in text
+    store = Store(world.server.extra["database_url"])
+    try:
+        with store.write() as conn:
+            put_definition(conn, load_definition(text.replace(route, "")), DEV_ACCOUNT, datetime.now(UTC))
+        unknown = "UnknownOperationException"
+        assert settled(decide, reading(keys), unknown) == unknown
+        with store.write() as conn:
+            remove_definition(conn, "widgets", DEV_ACCOUNT)
+    finally:
+        store.dispose()
+    assert settled(decide, reading(keys), "allow") == "allow"
 
 
 def test_tampered_signature_after_cached_success(

@@ -26,6 +26,11 @@ def topic(prefix: str) -> str:
     return f"service:{prefix}"
 
 
+# Noted by every write of a definition beside its own topic: what caches built from whichever
+# definitions a key's requests used (``credo.gateway.signers``) are dropped by.
+ANY_DEFINITION = "service:*"
+
+
 @dataclass(frozen=True)
 class StoredDefinition:
     prefix: str
@@ -40,7 +45,7 @@ def put_definition(conn: Connection, definition: ServiceDefinition, scope: str, 
     table = service_definitions
     key = (table.c.prefix == definition.prefix) & (table.c.scope == scope)
     version = conn.execute(select(table.c.version).where(key)).scalar()
-    changes.note(conn, topic(definition.prefix))
+    changes.note(conn, topic(definition.prefix), ANY_DEFINITION)
     if version is None:
         conn.execute(
             insert(table).values(
@@ -57,7 +62,7 @@ def put_definition(conn: Connection, definition: ServiceDefinition, scope: str, 
 def remove_definition(conn: Connection, prefix: str, scope: str) -> bool:
     """Whether there was one to remove."""
     table = service_definitions
-    changes.note(conn, topic(prefix))
+    changes.note(conn, topic(prefix), ANY_DEFINITION)
     removed = conn.execute(delete(table).where((table.c.prefix == prefix) & (table.c.scope == scope)))
     return bool(removed.rowcount)
 

@@ -164,7 +164,7 @@ class Decider:
         sigv4.check_time(signature, self.clock.time())
         signer = self.signers.find(signature.access_key_id, signature.session_token)
         self._verify(request, signature, signer.secret, path, query, headers)
-        definition = self.catalog.find(signature.service, signer.principal.account_id)
+        definition = signer.definition(signature.service, self.catalog)
         if definition is None:
             raise Refused(
                 403,

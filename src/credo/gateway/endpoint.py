@@ -29,8 +29,9 @@ ACTION = "credo:Authorize"
 
 def decider_for(services: Services) -> Decider:
     """The server's decider: its credential cache, authorizer, clock and keyring."""
+    catalog = ServiceCatalog(services.store)  # before the signers: see ``Signers``
     signers = Signers(services.store, services.credentials, services.authorizer, services.clock)
-    return Decider(signers, ServiceCatalog(services.store), services.clock, services.keyring)
+    return Decider(signers, catalog, services.clock, services.keyring)
 
 
 def service_arn(account_id: str, prefix: str) -> str:

@@ -29,8 +29,9 @@ class LocalDecider:
         keyring = configured_keyring(settings, create=False)
         clock = Clock()
         credentials = CredentialResolver(self.store, keyring, clock, session_token_keys(keyring))
+        catalog = ServiceCatalog(self.store)  # before the signers: see ``Signers``
         signers = Signers(self.store, credentials, Authorizer(self.store), clock)
-        self.decider = Decider(signers, ServiceCatalog(self.store), clock, keyring)
+        self.decider = Decider(signers, catalog, clock, keyring)
 
     def decide(self, request: OriginalRequest) -> Outcome:
         return Outcome.of(self.decider.decide(request))

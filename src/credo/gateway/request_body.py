@@ -93,7 +93,20 @@ def _string(data: dict[str, Any], name: str, *, required: bool = False) -> str:
     return value
 
 
-def _headers(value: object) -> list[tuple[str, str]]:
+def _headers(value: object) -> list[tuple[str, str]] | dict[str, str]:
+    """The pairs as sent; or, for an object of single values with names distinct in any case
+    (nearly every call), the names lower-cased at once, as SigV4 reads them (``header_map``)."""
+    if isinstance(value, dict):
+        found: dict[str, str] = {}
+        for name, item in value.items():
+            if item.__class__ is not str:
+                break  # a list of values, or not a string: the pairs below
+            if not (name.isascii() and item.isascii()) and not (_latin1(name) and _latin1(item)):
+                raise ValidationException(f"header {name!r} is not Latin-1 text, as HTTP sends it.")
+            found[name.lower()] = item
+        else:
+            if len(found) == len(value):
+                return found
     pairs: list[tuple[str, str]] = []
     if isinstance(value, dict):
         for name, item in value.items():

@@ -9,7 +9,8 @@ their topics: the key, its owner, the owner's groups and managed policies, its b
 to any of them (a deactivated key, a detached policy, a new Deny) drops the signer in every
 process sharing the store when it drops theirs, before the next decision.
 
-A signer also remembers its *allowed* judgements (``credo.gateway.evaluation``) for the actions
+A signer also remembers the service definitions its requests were routed by (``ServiceCatalog``;
+it is dropped when any definition changes, topic ``ANY_DEFINITION``) and its *allowed* judgements (``credo.gateway.evaluation``) for the actions
 its policies decide without reading the context (``credo.policy.context_free``): those depend on
 the action and the resource alone, so a repeated request is one look-up. Refusals are always
 worked out afresh (their encoded message carries the request's context).
@@ -32,6 +33,8 @@ from credo.auth.request_context import ContextValue, principal_keys
 from credo.clock import Clock
 from credo.errors import ExpiredToken
 from credo.gateway.caller import Caller
+from credo.gateway.catalog import ANY_DEFINITION, ServiceCatalog
+from credo.gateway.definitions import ServiceDefinition
 from credo.policy import Policy, context_free
 from credo.store import changes
 from credo.store.db import Store
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 SIGNER_CACHE_SIZE = 10_000
 # Allowed judgements one signer remembers: (action, resource) pairs, e.g. one per widget read.
 JUDGEMENTS_PER_SIGNER = 1_024
+DEFINITIONS_PER_SIGNER = 64
 
 
 @dataclass(slots=True, eq=False)
@@ -59,6 +63,7 @@ class Signer:
     expires_at: float | None  # a session's end (seconds since the epoch)
     principal_json: str  # the decision endpoint's ``principal`` object
     allowed: dict[tuple[str, str, str | None], Judgement] = field(default_factory=dict)
+    definitions: dict[str, ServiceDefinition | None] = field(default_factory=dict)  # by prefix
     _context_free: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
@@ -90,6 +95,17 @@ class Signer:
             found = self._context_free[action] = context_free(action, policies)
         return found
 
+    def definition(self, prefix: str, catalog: ServiceCatalog) -> ServiceDefinition | None:
+        """The definition of ``prefix`` for its account, as ``catalog`` finds it (remembered)."""
+        try:
+            return self.definitions[prefix]
+        except KeyError:
+            found = catalog.find(prefix, self.principal.account_id)
+            if len(self.definitions) >= DEFINITIONS_PER_SIGNER:
+                self.definitions.clear()
+            self.definitions[prefix] = found
+            return found
+
     def remember(self, key: tuple[str, str, str | None], judgement: Judgement) -> None:
         if len(self.allowed) >= JUDGEMENTS_PER_SIGNER:
             self.allowed.clear()
@@ -105,8 +121,10 @@ class Signers:
         self.credentials = credentials
         self.authorizer = authorizer
         self._clock = clock
-        # Made after the caches a signer is built from, so it hears of each change after them:
-        # a signer built while a change is being delivered is then never kept (the ticket).
+        # Made after the caches a signer is built from or reads (the credentials', the policies',
+        # the service catalog's), so it hears of each change after them: a signer built while a
+        # change is being delivered is never kept (the ticket), and one that is kept only ever
+        # reads those caches after they dropped what the changes before it touched.
         self._cache: TaggedCache[str | tuple[str, str], Signer] = TaggedCache(store, SIGNER_CACHE_SIZE)
 
     def find(self, access_key_id: str, session_token: str | None) -> Signer:
@@ -123,7 +141,11 @@ class Signers:
             else:
                 identity = self.authorizer.identity_policies(principal)
             found = Signer.of(resolved.secret, principal, identity)
-            topics = {changes.identity(principal.identity_kind, principal.identity_id), *identity.topics}
+            topics = {
+                changes.identity(principal.identity_kind, principal.identity_id),
+                *identity.topics,
+                ANY_DEFINITION,
+            }
             if session_token is None:
                 topics.add(changes.key(access_key_id))
             self._cache.put(key, found, frozenset(topics), ticket)

@@ -79,8 +79,8 @@ def _stamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime(AMZ_DATE_FORMAT)
 
 
-# A path SigV4 leaves as it is: "/" or segments of unreserved characters, none empty, "." or "..".
-_PLAIN_PATH = re.compile(r"/\Z|(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9._~-]+)+/?\Z")
+# With no "//" and no "/." (so no empty, "." or ".." segment), a path SigV4 leaves as it is.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9._~/-]*")
 
 
 def check_time(signature: Signature, now: float) -> None:
@@ -180,7 +180,7 @@ def _trimmed(value: str) -> str:
 
 
 def _canonical_path(path: str) -> str:
-    if _PLAIN_PATH.match(path):
+    if path[:1] == "/" and "//" not in path and "/." not in path and _PLAIN_PATH.fullmatch(path):
         return path  # nothing to normalize or encode: unreserved characters, no empty or dot segments
     segments: list[str] = []
     for segment in path.split("/"):
