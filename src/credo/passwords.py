@@ -8,11 +8,16 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from credo.settings import insecure_fast_password_hashing
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# CREDO_INSECURE_FAST_PASSWORD_HASHING (test suites only): the least argon2id allows, ~50 µs.
+_test_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    hasher = _test_hasher if insecure_fast_password_hashing() else _hasher
+    return hasher.hash(password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:

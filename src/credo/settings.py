@@ -43,6 +43,19 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return value
 
 
+# Test suites only: passwords hashed with argon2id at the least cost it allows (credo.passwords),
+# so a suite that hashes a thousand passwords does not spend minutes of CPU on them. A hash keeps
+# the parameters it was made with, and every hash verifies at its own cost. Unset, as everywhere
+# real passwords are typed, credo uses argon2's recommended parameters.
+INSECURE_FAST_PASSWORD_HASHING = "CREDO_INSECURE_FAST_PASSWORD_HASHING"
+
+
+def insecure_fast_password_hashing(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``CREDO_INSECURE_FAST_PASSWORD_HASHING`` asks for test-cost password hashes."""
+    env = os.environ if environ is None else environ
+    return env.get(INSECURE_FAST_PASSWORD_HASHING, "").strip().lower() in {"1", "true", "yes"}
+
+
 def default_data_dir() -> Path:
     """Where the embedded store lives unless told otherwise (XDG-style, per user)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")

@@ -39,8 +39,9 @@ def test_password_operations_are_marked_blocking(action: str) -> None:
     assert OPERATIONS["iam"][action].blocking
 
 
-def test_password_hashing_leaves_the_loop_free(tmp_path: Path) -> None:
+def test_password_hashing_leaves_the_loop_free(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A coroutine keeps running, many times over, while CreateLoginProfile hashes a password."""
+    monkeypatch.delenv("CREDO_INSECURE_FAST_PASSWORD_HASHING")  # the real cost: tests/__init__.py
     services, _ = open_services(effective_settings(Settings(dev=True, data_dir=tmp_path)))
     app = create_app(services)
     statuses: list[int] = []

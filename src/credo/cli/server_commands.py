@@ -17,7 +17,12 @@ from credo.cli.credentials_file import (
     root_credentials_text,
     write_new_secret_file,
 )
-from credo.settings import Settings, SettingsError
+from credo.settings import (
+    INSECURE_FAST_PASSWORD_HASHING,
+    Settings,
+    SettingsError,
+    insecure_fast_password_hashing,
+)
 
 if TYPE_CHECKING:
     import socket
@@ -194,6 +199,11 @@ def _run_server(settings: Settings, credentials_file: Path | None) -> None:
         raise click.ClickException(str(error)) from None
     say(f"credo listening on {settings.endpoint_url} (IAM and STS at /)")
     say(f"store: {_redacted(settings.effective_database_url)}")
+    if insecure_fast_password_hashing():
+        say(
+            f"{INSECURE_FAST_PASSWORD_HASHING} is set: passwords are hashed at a test suite's "
+            "cost, not for real users"
+        )
     if settings.dev:
         say(
             f"dev mode: account {settings.account_id}, root keys "
