@@ -13,7 +13,10 @@ from pathlib import Path
 
 from tests.keyring_backend.credo_test_keyring import backend_environment
 
-DEFERRED = ("urllib.request", "importlib_metadata", "http.client", "ssl", "email.parser")
+DEFERRED = (
+    *("urllib.request", "importlib_metadata", "http.client", "ssl", "email.parser"),
+    *("tempfile", "subprocess", "more_itertools", "configparser"),
+)
 
 
 def run_fresh(code: str, tmp_path: Path) -> str:

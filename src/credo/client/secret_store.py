@@ -23,9 +23,14 @@ from credo.client.deferred_imports import deferring
 
 BACKEND_VARIABLE = "CREDO_KEYRING_BACKEND"
 BACKENDS = ("os", "file")
-# What keyring's import loads only for code credo does not reach when it names the backend: see
-# credo.client.deferred_imports.
-KEYRING_UNUSED_IMPORTS = ("urllib.request", "importlib_metadata")
+# What keyring's import loads only for code credo does not reach when it names the backend (see
+# credo.client.deferred_imports): jaraco.context's download and temporary-directory helpers,
+# jaraco.functools' iteration helpers, keyring's plugin search and its keyringrc.cfg reader
+# (read only when no backend is named in the environment).
+KEYRING_UNUSED_IMPORTS = (
+    *("urllib.request", "tempfile", "subprocess", "more_itertools"),
+    *("importlib_metadata", "configparser"),
+)
 # Each platform's keychains as keyring names them; the viable one keyring ranks highest is used.
 PLATFORM_KEYCHAINS = {
     "darwin": ("keyring.backends.macOS.Keyring",),
