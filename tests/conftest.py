@@ -15,7 +15,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +226,38 @@ def second(server: Server, tmp_path: Path) -> Iterator[Server]:
     )
     yield other
     stop_server(other)
+
+
+def create_account(server: Server, account_id: str | None = None, alias: str | None = None) -> dict[str, str]:
+    """Another account in the dev server's store, made as ``credo account create --dev`` makes it
+    (a write by another process, which the server learns of through its store), its id and root
+    key named as that command's JSON names them.
+
+    Made in this process: a ``credo`` process per test that only needs a second account would cost
+    more than the rest of the test. That command itself is tested in ``tests/cli/test_accounts.py``.
+    """
+    from sqlalchemy import insert
+
+    from credo.iam.accounts import create_account as create_in_store
+    from credo.server.bootstrap import configured_keyring
+    from credo.settings import Settings
+    from credo.store.db import Store
+    from credo.store.schema import account_aliases
+
+    store = Store(server.extra["database_url"])
+    try:
+        with store.write() as conn:
+            keyring = configured_keyring(Settings(dev=True))
+            created = create_in_store(conn, keyring, datetime.now(UTC), account_id=account_id)
+            if alias is not None:
+                conn.execute(insert(account_aliases).values(alias=alias, account_id=created.account_id))
+    finally:
+        store.dispose()
+    return {
+        "AccountId": created.account_id,
+        "AccessKeyId": created.access_key_id,
+        "SecretAccessKey": created.secret_access_key,
+    }
 
 
 def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> tuple[str, str]:

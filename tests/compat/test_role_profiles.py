@@ -20,7 +20,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from tests.conftest import CREDO, DEV_ACCOUNT, REGION, Server, allow
+from tests.conftest import DEV_ACCOUNT, REGION, Server, allow, create_account
 from tests.mfa_support import STEP, DeviceClock, code, create_device, enable
 
 AWS_BIN = str(Path(sys.executable).with_name("aws"))
@@ -82,17 +82,7 @@ def profiles(
     for key in list(os.environ):
         if key.startswith("AWS_"):
             monkeypatch.delenv(key)
-    created = json.loads(
-        subprocess.run(
-            [
-                *(CREDO, "account", "create", "--dev", "--database-url", server.extra["database_url"]),
-                *("--account-id", RESOURCE_ACCOUNT, "--alias", "resources", "--output", "json"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    created = create_account(server, RESOURCE_ACCOUNT, alias="resources")
     resource_iam = server.client("iam", created["AccessKeyId"], created["SecretAccessKey"])
     resource_iam.create_role(
         RoleName="resource-admin",

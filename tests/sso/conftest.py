@@ -19,6 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tests.conftest import CREDO, Server
+from tests.conftest import create_account as create_account_in_store
 
 SECOND_ACCOUNT = "210987654321"
 JSON_TYPE = "application/x-amz-json-1.1"
@@ -52,18 +53,8 @@ def instance(sso: Any) -> Instance:
 
 
 def create_account(server: Server, account_id: str = SECOND_ACCOUNT) -> dict[str, str]:
-    """A second account in the dev server's store, through the CLI users run."""
-    done = subprocess.run(
-        [
-            *(CREDO, "account", "create", "--dev", "--database-url", server.extra["database_url"]),
-            *("--account-id", account_id, "--output", "json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    created: dict[str, str] = json.loads(done.stdout)
-    return created
+    """A second account in the dev server's store (as ``credo account create --dev`` makes it)."""
+    return create_account_in_store(server, account_id)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +11,8 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from tests.conftest import CREDO, DEV_ACCOUNT, NO_RETRIES, REGION, Server, allow
+from tests.conftest import DEV_ACCOUNT, NO_RETRIES, REGION, Server, allow
+from tests.conftest import create_account as create_account_in_store
 from tests.iam.test_mfa import error_of
 from tests.mfa_support import STEP, DeviceClock, code, create_device, enable, wrong_code
 from tests.sts.test_sessions import session_client
@@ -51,18 +51,8 @@ def denied(caller_arn: str, role_arn: str, action: str = "sts:AssumeRole") -> tu
 
 
 def create_account(server: Server, account_id: str = OTHER_ACCOUNT) -> dict[str, str]:
-    """A second account in the dev server's store, through the CLI users run."""
-    done = subprocess.run(
-        [
-            *(CREDO, "account", "create", "--dev", "--database-url", server.extra["database_url"]),
-            *("--account-id", account_id, "--output", "json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    created: dict[str, str] = json.loads(done.stdout)
-    return created
+    """A second account in the dev server's store (as ``credo account create --dev`` makes it)."""
+    return create_account_in_store(server, account_id)
 
 
 @pytest.fixture
