@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
 import botocore.exceptions
-import pyotp
 import pytest
 from tests.cli.conftest import AwsFiles, Result
+from tests.mfa_support import STEP, DeviceClock, code, create_device, enable
 
 from credo.cli.configure_mfa import device_name, format_expiration
 
@@ -122,40 +121,29 @@ def sts_server(server: Any) -> Any:
     return server
 
 
-def _next_totp_window() -> None:
-    time.sleep(30 - time.time() % 30 + 0.5)
-
-
 @pytest.mark.slow
 def test_mfa_login_against_server(
-    sts_server: Any, aws_files: AwsFiles, credo: Run, monkeypatch: pytest.MonkeyPatch
+    sts_server: Any, aws_files: AwsFiles, credo: Run, monkeypatch: pytest.MonkeyPatch, clock: DeviceClock
 ) -> None:
     """Long-term keys + a TOTP code become a session profile that botocore signs with."""
     iam = sts_server.client("iam")
     iam.create_user(UserName="alice")
     key = iam.create_access_key(UserName="alice")["AccessKey"]
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-phone")["VirtualMFADevice"]
-    totp = pyotp.TOTP(device["Base32StringSeed"].decode())
-    now = time.time()
-    iam.enable_mfa_device(
-        UserName="alice",
-        SerialNumber=device["SerialNumber"],
-        AuthenticationCode1=totp.at(now - 30),
-        AuthenticationCode2=totp.at(now),
-    )
+    serial, seed = create_device(iam, "alice-phone")
+    enable(iam, clock, "alice", serial, seed)
     aws_files.write(
-        f"[profile alice]\nregion = us-east-1\nendpoint_url = {sts_server.endpoint}\n"
-        f"mfa_serial = {device['SerialNumber']}\n",
+        f"[profile alice]\nregion = us-east-1\nendpoint_url = {sts_server.endpoint}\nmfa_serial = {serial}\n",
         f"[alice]\naws_access_key_id = {key['AccessKeyId']}\naws_secret_access_key = {key['SecretAccessKey']}\n",
     )
-    _next_totp_window()
+    # The code of the next step (the server refuses one already used), by moving its clock there.
+    clock.move(STEP)
     result = credo(
         "configure",
         "mfa-login",
         "--profile",
         "alice",
         "--token-code",
-        totp.now(),
+        code(seed, clock.step()),
         "--update-profile",
         "alice-mfa",
     )
