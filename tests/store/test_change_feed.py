@@ -110,6 +110,38 @@ def test_a_write_drops_only_the_entries_built_from_what_it_changed(sqlite_store:
     assert isinstance(cache.get("bob"), Miss)
 
 
+def test_a_topic_drops_every_entry_naming_it_as_entries_come_and_go(sqlite_store: Store) -> None:
+    """A topic named by one entry, then by three, then by one again (the others evicted or
+    replaced), still drops exactly the entries naming it at the time."""
+    cache: TaggedCache[str, str] = TaggedCache(sqlite_store, limit=3)
+    shared = changes.group("g1")
+
+    def put(key: str, *topics: str) -> None:
+        cache.put(key, key.upper(), frozenset(topics), cache.ticket())
+
+    def note(topic: str) -> None:
+        with sqlite_store.write() as conn:
+            changes.note(conn, topic)
+
+    put("a", shared, changes.user("a"))
+    put("b", shared, changes.user("b"))
+    put("c", shared)
+    put("d", changes.user("d"))  # evicts a: the topic still names b and c
+    put("b", changes.user("b"))  # b no longer names it: c alone does
+    note(changes.user("zz"))  # unrelated: nothing dropped
+    assert [cache.get(key) for key in ("b", "c", "d")] == ["B", "C", "D"]
+    note(shared)
+    assert isinstance(cache.get("c"), Miss)
+    assert [cache.get(key) for key in ("b", "d")] == ["B", "D"]
+    put("e", shared)  # the topic, emptied, is named afresh
+    note(changes.user("b"))
+    assert isinstance(cache.get("b"), Miss)
+    assert cache.get("e") == "E"
+    note(shared)
+    assert isinstance(cache.get("e"), Miss)
+    assert cache.get("d") == "D"
+
+
 def test_an_entry_read_before_a_change_is_not_kept_after_it(sqlite_store: Store) -> None:
     """A reader that started before a commit must not store what the commit replaced."""
     cache: TaggedCache[str, str] = TaggedCache(sqlite_store, limit=10)

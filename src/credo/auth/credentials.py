@@ -7,6 +7,7 @@ store (at once in this one, within a second in the others).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -26,7 +27,7 @@ from credo.sts.tokens import SessionTokenKeys
 KEY_CACHE_SIZE = 50_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResolvedKey:
     """A verified-to-exist, active key: its secret (to check the signature) and its owner."""
 
@@ -102,7 +103,7 @@ class CredentialResolver:
         secret = self._keyring.open(
             Sealed(row["secret_key_id"], row["secret_sealed"]), access_key_id.encode()
         )
-        account_id = row["account_id"]
+        account_id = sys.intern(row["account_id"])  # one copy, not one per cached key
         if row["user_id"] is None:
             principal = Principal(
                 account_id=account_id,

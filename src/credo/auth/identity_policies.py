@@ -7,6 +7,7 @@ managed policy attached to either (or its boundary).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, select
@@ -18,7 +19,7 @@ from credo.store import changes
 from credo.store.schema import roles, users
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: thousands are cached (auth.authorizer)
 class IdentityPolicies:
     """What authorization needs to know about one identity."""
 
@@ -27,8 +28,8 @@ class IdentityPolicies:
     boundary: Policy | None
     tags: tuple[dict[str, str], ...]
     exists: bool = True
-    # What a change to makes this stale (see the module's docstring).
-    topics: frozenset[str] = frozenset()
+    # What a change to makes this stale (see the module's docstring), each named once.
+    topics: tuple[str, ...] = ()
 
 
 def _topics(
@@ -36,15 +37,16 @@ def _topics(
     group_ids: list[str],
     found: list[tuple[str, str]],
     boundary_arn: str | None,
-) -> frozenset[str]:
+) -> tuple[str, ...]:
+    """The identity's own topic, then its groups' and managed policies'; those are shared by many
+    cached identities, so each is held once (interned), not once per identity."""
     managed = [policy_id for policy_id, _document in found if policy_id.startswith("arn:")]
     if boundary_arn:
         managed.append(boundary_arn)
-    return frozenset(
-        [identity_topic]
-        + [changes.group(group_id) for group_id in group_ids]
-        + [changes.policy(policy_arn) for policy_arn in managed]
-    )
+    shared = {sys.intern(changes.group(group_id)) for group_id in group_ids}
+    shared.update(sys.intern(changes.policy(policy_arn)) for policy_arn in managed)
+    shared.discard(identity_topic)
+    return (identity_topic, *shared)
 
 
 def _compiled(found: list[tuple[str, str]]) -> tuple[tuple[str, Policy], ...]:
@@ -66,7 +68,7 @@ _ROLE = select(roles).where(roles.c.id == bindparam("id"))
 def load_user(conn: Connection, account_id: str, user_id: str) -> IdentityPolicies:
     row = conn.execute(_USER, {"id": user_id}).mappings().first()
     if row is None:
-        return IdentityPolicies("", (), None, (), exists=False, topics=frozenset({changes.user(user_id)}))
+        return IdentityPolicies("", (), None, (), exists=False, topics=(changes.user(user_id),))
     holders = (
         effective_policies.user_holders(conn, user_id, row["name"]) if row["account_id"] == account_id else []
     )
@@ -84,7 +86,7 @@ def load_user(conn: Connection, account_id: str, user_id: str) -> IdentityPolici
 def load_role(conn: Connection, account_id: str, role_id: str) -> IdentityPolicies:
     row = conn.execute(_ROLE, {"id": role_id}).mappings().first()
     if row is None:
-        return IdentityPolicies("", (), None, (), exists=False, topics=frozenset({changes.role(role_id)}))
+        return IdentityPolicies("", (), None, (), exists=False, topics=(changes.role(role_id),))
     holders = [("role", role_id, str(row["name"]))] if row["account_id"] == account_id else []
     found = effective_policies.policies_of(conn, holders) if holders else []
     return IdentityPolicies(

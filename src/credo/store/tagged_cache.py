@@ -9,13 +9,17 @@ which drops exactly the entries built from them. Two rules keep it honest:
 - Nothing is served or stored while the store cannot vouch for its change feed
   (``Store.current()`` false: PostgreSQL's listener is reconnecting).
 
-The size limit keeps memory flat however many identities the store holds.
+The size limit keeps memory flat however many identities the store holds, and an entry is kept
+small, since tens of thousands are held: its topics as a tuple, and a topic that one entry alone
+names (a key's own, nearly every one) indexes that entry's key directly rather than a set of one
+(docs/benchmarks.md, "Scale": about half of a cached access key's memory was those sets).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from credo.store.changes import EVERYTHING
@@ -40,8 +44,10 @@ class TaggedCache(Generic[K, V]):
     def __init__(self, store: Store, limit: int) -> None:
         self._store = store
         self._limit = limit
-        self._entries: OrderedDict[K, tuple[V, frozenset[str]]] = OrderedDict()
-        self._keys_by_topic: dict[str, set[K]] = {}
+        self._entries: OrderedDict[K, tuple[V, tuple[str, ...]]] = OrderedDict()
+        # topic → the one key whose entry names it, or the set of them when several do (a key is
+        # hashable, so never a set itself).
+        self._keys_by_topic: dict[str, K | set[K]] = {}
         self._lock = threading.Lock()
         self._changes = 0
         # For /metrics: plain ints, see credo.metrics on why no lock.
@@ -70,7 +76,8 @@ class TaggedCache(Generic[K, V]):
         """Take before reading what ``put`` will store."""
         return self._changes
 
-    def put(self, key: K, value: V, topics: frozenset[str], ticket: int) -> None:
+    def put(self, key: K, value: V, topics: Collection[str], ticket: int) -> None:
+        """Keep ``value`` under ``key`` (``topics`` named once each), unless a change came since ``ticket``."""
         # Asked first, outside the lock: catching up may deliver changes to ``invalidate``.
         if not self._store.current():
             return
@@ -78,9 +85,17 @@ class TaggedCache(Generic[K, V]):
             if ticket != self._changes:
                 return
             self._forget(key)
-            self._entries[key] = (value, topics)
+            self._entries[key] = (value, tuple(topics))
+            index = self._keys_by_topic
             for topic in topics:
-                self._keys_by_topic.setdefault(topic, set()).add(key)
+                if topic not in index:
+                    index[topic] = key
+                    continue
+                held = index[topic]
+                if isinstance(held, set):
+                    held.add(key)
+                elif held != key:
+                    index[topic] = {held, key}
             while len(self._entries) > self._limit:
                 self._forget(next(iter(self._entries)))
 
@@ -92,16 +107,24 @@ class TaggedCache(Generic[K, V]):
                 self._keys_by_topic.clear()
                 return
             for topic in topics:
-                for key in list(self._keys_by_topic.get(topic, ())):
+                if topic not in self._keys_by_topic:
+                    continue
+                held = self._keys_by_topic[topic]
+                for key in list(held) if isinstance(held, set) else [held]:
                     self._forget(key)
 
     def _forget(self, key: K) -> None:
         entry = self._entries.pop(key, None)
         if entry is None:
             return
+        index = self._keys_by_topic
         for topic in entry[1]:
-            keys = self._keys_by_topic.get(topic)
-            if keys is not None:
-                keys.discard(key)
-                if not keys:
-                    del self._keys_by_topic[topic]
+            if topic not in index:
+                continue
+            held = index[topic]
+            if isinstance(held, set):
+                held.discard(key)
+                if len(held) == 1:
+                    index[topic] = next(iter(held))
+            elif held == key:
+                del index[topic]
