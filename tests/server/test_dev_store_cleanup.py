@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,20 @@ def _stop(server: Server, signum: int) -> int:
         raise
 
 
+@pytest.fixture
+def signals_not_ignored() -> Iterator[None]:
+    """The server is started with SIGHUP's default action, whatever this run inherited: a run
+    under ``nohup`` ignores SIGHUP, and an ignored signal stays ignored in the processes it starts
+    (as it should: ``nohup credo serve`` is not stopped by a hang-up)."""
+    before = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+
 @pytest.mark.parametrize(("signum", "returncode"), STOPS)
+@pytest.mark.usefixtures("signals_not_ignored")
 def test_signal_removes_temporary_store(
     tmp_path: Path, store_kind: str, signum: signal.Signals, returncode: int
 ) -> None:
