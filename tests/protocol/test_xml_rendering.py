@@ -12,6 +12,7 @@ from botocore.model import ShapeResolver
 from botocore.parsers import QueryParser
 
 from credo.protocol import model, xml, xml_writers
+from credo.shared_result import SharedResult
 
 NAMESPACE = model.NAMESPACES["iam"]
 CREATED = datetime(2026, 3, 4, 5, 6, 7)
@@ -83,6 +84,23 @@ def test_list_users_page_exact_xml() -> None:
     users = parsed("ListUsers", body)["Users"]
     assert [u["UserName"] for u in users] == ["alice", "bob"]
     assert users[1]["PasswordLastUsed"] == datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def test_a_shared_result_is_written_once_and_answers_every_call_alike() -> None:
+    """A page served to many calls (``SharedResult``) renders as a plain result does, with each
+    call's own request id, and keeps its XML after the first call: the later calls reuse it."""
+    content = {"Users": [user("alice"), user("a&b", "/x<y>/")], "IsTruncated": False}
+    shared = SharedResult(content)
+    operation = model.operation("iam", "ListUsers")
+    assert operation is not None
+    first = xml.render_result(operation, NAMESPACE, shared, "req-1").decode()
+    assert first == render("ListUsers", content)
+    assert list(shared.renderings.values()) == [
+        first.split("<ListUsersResult>")[1].split("</ListUsersResult>")[0]
+    ]
+    second = xml.render_result(operation, NAMESPACE, shared, "req-2").decode()
+    assert second == first.replace("req-1", "req-2")
+    assert len(shared.renderings) == 1
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from botocore.model import OperationModel, Shape
 
 from credo.errors import AwsError
 from credo.protocol import xml_writers
+from credo.shared_result import SharedResult
 
 
 def render_result(
@@ -21,11 +22,24 @@ def render_result(
     head, output, tail, end = _envelope(operation, namespace)
     parts = [head]
     if output is not None:
-        xml_writers.write(output, result, parts)
+        if isinstance(result, SharedResult):
+            parts.append(_shared_rendering(output, result))
+        else:
+            xml_writers.write(output, result, parts)
     parts.append(tail)
     parts.append(request_id)
     parts.append(end)
     return "".join(parts).encode()
+
+
+def _shared_rendering(output: Shape, result: SharedResult) -> str:
+    """The XML of a result served to many calls, written on its first call only."""
+    found = result.renderings.get(output)
+    if found is None:
+        written: list[str] = []
+        xml_writers.write(output, result, written)
+        found = result.renderings[output] = "".join(written)
+    return found
 
 
 @cache

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
+from credo.shared_result import SharedResult
 from credo.store.db import Store
 from credo.store.tagged_cache import Miss, TaggedCache
 
@@ -40,13 +41,14 @@ class PageCache:
 
     def page(self, key: Hashable, topic: str, members: int, build: Callable[[], Page]) -> Page:
         """The page ``build`` makes for ``key`` (of up to ``members`` members), from the cache when
-        held. Callers must not change what is returned: the next caller gets the same objects."""
+        held. Callers must not change what is returned: the next caller gets the same objects
+        (a ``SharedResult``, which a protocol renders once)."""
         if members > CACHED_MEMBERS:
             return build()
         found = self._cache.get(key)
         if not isinstance(found, Miss):
             return found
         ticket = self._cache.ticket()
-        built = build()
-        self._cache.put(key, built, frozenset({topic}), ticket)
+        built = SharedResult(build())
+        self._cache.put(key, built, (topic,), ticket)
         return built
