@@ -62,7 +62,8 @@ from credo.policy.document import (
     compile_policy,
     parse_policy,
 )
-from credo.policy.evaluate import Decision, Request, context_free, evaluate
+from credo.policy.evaluate import Request, context_free, evaluate
+from credo.policy.outcome import Decision
 
 __all__ = [
     "Decision",

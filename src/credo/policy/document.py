@@ -29,7 +29,7 @@ from credo.policy.validation import INVALID_JSON, SYNTAX, check_document, entrie
 from credo.policy.variables import Part, parse_template, variables_in
 
 if TYPE_CHECKING:
-    from credo.policy.evaluate import Report
+    from credo.policy.outcome import Report
 
 PolicyKind = Literal["identity", "resource", "trust", "boundary", "session"]
 

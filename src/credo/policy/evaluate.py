@@ -47,13 +47,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 from credo.policy.conditions import Context
-from credo.policy.document import ActionPlan, MatchedStatement, Policy, Statement, missing_keys
+from credo.policy.document import ActionPlan, Policy, Statement, missing_keys
+from credo.policy.outcome import Decision, Report, Result, decided
 from credo.policy.principals import ACCOUNT, CAPPED, NONE, SESSION, USER, session_role
 
-Result = Literal["allowed", "explicitDeny", "implicitDeny"]
+_EMPTY: Context = {}
 
 
 @dataclass(frozen=True, init=False)
@@ -94,85 +94,6 @@ class Request:
         d["principal_account"] = principal_account
         d["principal_service"] = principal_service
         d["principal_federated"] = principal_federated
-
-
-@dataclass(frozen=True, init=False)
-class Decision:
-    """The answer: allowed or not and why (the deciding statements, the missing keys)."""
-
-    result: Result
-    matched: tuple[MatchedStatement, ...]
-    missing_context: tuple[str, ...]
-
-    def __init__(
-        self, result: Result, matched: tuple[MatchedStatement, ...], missing_context: tuple[str, ...]
-    ) -> None:
-        d = self.__dict__  # one Decision per call: see Request.__init__
-        d["result"] = result
-        d["matched"] = matched
-        d["missing_context"] = missing_context
-
-    @property
-    def allowed(self) -> bool:
-        return self.result == "allowed"
-
-
-_IMPLICIT_DENY = Decision("implicitDeny", (), ())
-_EMPTY: Context = {}
-
-
-def _decided(
-    result: Result,
-    allows: tuple[MatchedStatement, ...],
-    denies: tuple[MatchedStatement, ...],
-    missing: tuple[str, ...],
-) -> Decision:
-    """The Decision for ``result``: the Denies explain explicitDeny, the Allows allowed."""
-    if result == "explicitDeny":
-        return Decision(result, denies, missing)
-    if result == "allowed":
-        return Decision(result, allows, missing)
-    return Decision(result, (), missing) if missing else _IMPLICIT_DENY
-
-
-@dataclass(slots=True, eq=False)
-class Report:
-    """What one policy says about one request, as reported under the policy's id.
-
-    ``missing`` holds (lowercased, as written) keys that statements matching the action
-    needed but the context lacked. The Decisions made when a report is all that a call
-    found are cached on it, so a remembered report also means a remembered Decision.
-    """
-
-    policy_id: str
-    allows: tuple[MatchedStatement, ...]
-    denies: tuple[MatchedStatement, ...]
-    missing: tuple[tuple[str, str], ...]
-    alone: dict[Result, Decision] = field(default_factory=dict)
-
-    @classmethod
-    def of(
-        cls,
-        policy_id: str,
-        allows: tuple[Statement, ...],
-        denies: tuple[Statement, ...],
-        missing: tuple[tuple[str, str], ...],
-    ) -> Report:
-        """The matching statements as MatchedStatements of the policy named ``policy_id``."""
-        return cls(
-            policy_id,
-            tuple(st.matched_as(policy_id) for st in allows),
-            tuple(st.matched_as(policy_id) for st in denies),
-            missing,
-        )
-
-    def decision(self, result: Result) -> Decision:
-        """The Decision for ``result`` when this report is all a call found (built once)."""
-        found = self.alone.get(result)
-        if found is None:
-            names = tuple(name for _, name in self.missing)
-            found = self.alone[result] = _decided(result, self.allows, self.denies, names)
-        return found
 
 
 def _matching(
@@ -341,7 +262,7 @@ class _Call:
         """The Decision for ``result``, the cached one when a single report said it all."""
         found = self.found
         if not found:
-            return _decided(result, (), (), ())
+            return decided(result, (), (), ())
         if len(found) == 1:
             report, counted = found[0]
             if counted or result != "allowed":
@@ -350,7 +271,7 @@ class _Call:
         for report, _ in found:
             for key, name in report.missing:
                 missing.setdefault(key, name)
-        return _decided(
+        return decided(
             result,
             tuple(m for report, counted in found if counted for m in report.allows),
             tuple(m for report, _ in found for m in report.denies),
