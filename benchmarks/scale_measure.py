@@ -391,6 +391,9 @@ def measure(
     def drawn(t: Target) -> list[Identity]:
         return [t.population.user(rng.randrange(t.population.users)) for _ in range(count)]
 
+    def drawn_among_active(t: Target) -> list[Identity]:
+        return [rng.choice(first_calls(t)) for _ in range(count)]
+
     try:
         with pinned_client():
             for target in by_users.values():
@@ -420,6 +423,20 @@ def measure(
                 ("GetCallerIdentity, random user", by_themselves(caller_identity, drawn)),
                 ("GetUser self, random user", by_themselves(user_itself, drawn)),
                 ("GetUser by admin, random target", by_admin(user_itself, drawn)),
+                # Like with like: the same number of active users (those of the cold runs, so
+                # cached) at both sizes, as a team's working set is, whatever the store holds.
+                (
+                    f"GetCallerIdentity, random among {COLD_USERS:,} active users",
+                    by_themselves(caller_identity, drawn_among_active),
+                ),
+                (
+                    f"GetUser self, random among {COLD_USERS:,} active users",
+                    by_themselves(user_itself, drawn_among_active),
+                ),
+                (
+                    f"GetUser by admin, random among {COLD_USERS:,} active users",
+                    by_admin(user_itself, drawn_among_active),
+                ),
             ):
                 run(name, runner.closed_loop(_jobs(by_users, calls)))
 

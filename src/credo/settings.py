@@ -103,6 +103,9 @@ class Settings:
     # Audit events older than this many days are deleted (0: kept for ever); CloudTrail's event
     # history keeps 90.
     audit_retention_days: float = 90.0
+    # Read-only calls' events wait in memory for the flush (once a second); past this many, the
+    # server takes no new API request until a flush has written them (credo.audit.trail).
+    audit_backlog: int = 20_000
     # nginx's auth_request mode (GET /_credo/authorize/nginx, credo.gateway): the secret the
     # gateway sends in X-Credo-Gateway-Secret; None: the mode is off.
     gateway_secret: str | None = None
@@ -133,6 +136,7 @@ class Settings:
             keyfile=Path(env["CREDO_KEYFILE"]) if env.get("CREDO_KEYFILE") else None,
             shutdown_timeout=_number(env, "CREDO_SHUTDOWN_TIMEOUT", cls.shutdown_timeout, float),
             audit_retention_days=_number(env, "CREDO_AUDIT_RETENTION_DAYS", cls.audit_retention_days, float),
+            audit_backlog=max(1, int(_number(env, "CREDO_AUDIT_BACKLOG", cls.audit_backlog, int))),
             gateway_secret=env.get("CREDO_GATEWAY_SECRET") or None,
             workers=int(_number(env, "CREDO_WORKERS", 0, int)) or None,
         )

@@ -195,6 +195,8 @@ def test_metrics_count_console_requests_decisions_and_sign_ins(
     assert grew("credo_cache_lookups_total", cache="credentials", result="miss") >= 1
     assert grew("credo_cache_lookups_total", cache="policies", result="miss") >= 1
     assert sample(after, "credo_store_pool_size") >= 1
+    assert ("credo_audit_events_pending", ()) in after
+    assert after[("credo_audit_events_dropped_total", ())] == 0
     assert ("process_resident_memory_bytes", ()) in after
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections import deque
 from contextvars import Token
@@ -40,6 +41,9 @@ log = logging.getLogger("credo.audit")
 
 # At most this many events wait in memory; past it (the store unreachable for long) new ones
 # are counted and dropped, and the count logged, rather than memory growing without bound.
+# Before that, past the backlog (``Settings.audit_backlog``), the server stops taking API
+# requests until a flush has written what waits: under a load the flush cannot keep up with,
+# requests slow down instead of events being dropped.
 MAX_PENDING = 100_000
 # The flush writes this many events per transaction.
 FLUSH_CHUNK = 500
@@ -84,8 +88,13 @@ class _InTransaction:
 class AuditTrail:
     """Records every call's event: in the caller's transaction when it writes, else batched."""
 
-    def __init__(self, store: Store, clock: Clock, usage: KeyUsage, retention_days: float = 90.0) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, usage: KeyUsage, retention_days: float = 90.0, backlog: int = 20_000
+    ) -> None:
         self._store = store
+        self._backlog = backlog
+        # One flush at a time (the background one, a request's, LookupEvents'), in order.
+        self._flushing = threading.Lock()
         self._clock = clock
         self._usage = usage
         # 0: keep every event.
@@ -93,7 +102,9 @@ class AuditTrail:
         # Appended by requests (any thread) and taken from the left by the flush: deque's append
         # and popleft are atomic, so the request path takes no lock.
         self._pending: deque[ApiCall] = deque()
-        self._dropped = 0
+        self._dropped = 0  # since the last flush, which logs it
+        self.dropped_total = 0  # since start (metrics)
+        self.requests_held = 0  # requests that waited for a flush (the app's backpressure; metrics)
         self._issuers: dict[tuple[str, str], identity.Issuer | None] = {}
         self._management: tuple[str | None] | None = None
         self._expiry_due = 0.0
@@ -187,26 +198,39 @@ class AuditTrail:
 
     # --- the background flush ---------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Write the events waiting in memory (quietly: events change nobody's permissions)."""
+    def backlogged(self) -> bool:
+        """Whether so many events wait that new API requests should wait for a flush first."""
+        return len(self._pending) >= self._backlog
+
+    def flush(self, most: int | None = None) -> None:
+        """Write the events waiting in memory, or the oldest ``most`` of them (quietly: events
+        change nobody's permissions)."""
         queue = self._pending
-        pending = [queue.popleft() for _ in range(len(queue))]
         dropped, self._dropped = self._dropped, 0
         if dropped:
+            self.dropped_total += dropped
             log.error("dropped %d audit events: the store could not take them in time", dropped)
-        # In chunks: each transaction holds SQLite's write lock only briefly, so an IAM write
-        # waiting for it (on the event loop) is never held up by a whole second's reads.
-        for start in range(0, len(pending), FLUSH_CHUNK):
-            chunk = pending[start : start + FLUSH_CHUNK]
-            try:
-                self._write(chunk)
-            except OperationalError as error:
-                # The store is unreachable: keep the rest for the next flush.
-                log.warning("audit events not written yet (%s); will retry", type(error.orig).__name__)
-                queue.extendleft(reversed(pending[start : start + max(0, MAX_PENDING - len(queue))]))
-                return
-            except DBAPIError:
-                self._write_one_by_one(chunk)
+        # Those waiting now, not those that arrive meanwhile: one flush's work is bounded. In
+        # chunks, each taken and written under the lock (so in order): a transaction holds
+        # SQLite's write lock only briefly, so an IAM write waiting for it (on the event loop) is
+        # never held up by a whole second's reads, and a request held by the backlog waits for
+        # one chunk of another flush at most.
+        left = len(queue) if most is None else min(most, len(queue))
+        while left > 0:
+            with self._flushing:
+                chunk = [queue.popleft() for _ in range(min(FLUSH_CHUNK, left, len(queue)))]
+                if not chunk:
+                    return
+                left -= len(chunk)
+                try:
+                    self._write(chunk)
+                except OperationalError as error:
+                    # The store is unreachable: keep these for the next flush.
+                    log.warning("audit events not written yet (%s); will retry", type(error.orig).__name__)
+                    queue.extendleft(reversed(chunk[: max(0, MAX_PENDING - len(queue))]))
+                    return
+                except DBAPIError:
+                    self._write_one_by_one(chunk)
 
     def _write_one_by_one(self, calls: list[ApiCall]) -> None:
         """One event the store refuses must not cost the others: the rest are written."""

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Route
 
 from credo import ids
+from credo.audit.trail import FLUSH_CHUNK
 from credo.call import Services
 from credo.console.routes import console_routes, is_browser_visit
 from credo.errors import AwsError, MethodNotAllowed, UnknownOperationException
@@ -40,6 +41,8 @@ log = logging.getLogger("credo.server")
 KEY_USAGE_FLUSH_SECONDS = 5.0
 # Read-only and failed calls' audit events wait in memory at most about this long.
 AUDIT_FLUSH_SECONDS = 1.0
+# Never held back by the audit backlog: load balancers and Prometheus must see the process.
+_OPERATOR_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def create_app(services: Services) -> CredoApp:
@@ -52,6 +55,7 @@ class CredoApp:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.behind_proxy = services.settings.trusted_proxy_depth > 0
+        self._audit_room = anyio.Lock()
         self.query = QueryEndpoint(services)
         self.json = JsonEndpoint(services)
         # The decision endpoint for services of ours (credo.gateway, docs/authorizer.md).
@@ -73,6 +77,12 @@ class CredoApp:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.services.audit.backlogged()
+            and scope["type"] == "http"
+            and scope["path"] not in _OPERATOR_PATHS
+        ):
+            await self._wait_for_audit()
         if self.behind_proxy and scope["type"] == "http":
             forwarded_scheme(scope)
         # Every method on "/": the Query endpoint answers those it does not take (MethodNotAllowed).
@@ -124,6 +134,16 @@ class CredoApp:
                 await anyio.to_thread.run_sync(self.services.audit.maintain)
             except Exception:
                 log.exception("could not write audit events")
+
+    async def _wait_for_audit(self) -> None:
+        """Backpressure: more events wait than the flush has kept up with, so this request (and
+        any that arrive meanwhile) waits while the oldest are written, a chunk at a time, until
+        fewer than the backlog wait; the event loop is idle meanwhile and the flush has the CPU."""
+        audit = self.services.audit
+        audit.requests_held += 1
+        async with self._audit_room:
+            while audit.backlogged():
+                await anyio.to_thread.run_sync(audit.flush, FLUSH_CHUNK)
 
     async def reset(self, _request: Request) -> Response:
         """Dev mode: wipe every row and bootstrap the dev account again."""

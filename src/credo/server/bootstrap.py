@@ -104,7 +104,7 @@ def open_services(
         credentials=CredentialResolver(store, keyring, clock, session_token_keys(keyring)),
         usage=usage,
         authorizer=Authorizer(store),
-        audit=AuditTrail(store, clock, usage, settings.audit_retention_days),
+        audit=AuditTrail(store, clock, usage, settings.audit_retention_days, settings.audit_backlog),
         pages=PageCache(store),
     )
     try:

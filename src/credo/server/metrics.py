@@ -59,6 +59,7 @@ class CredoCollector(Collector):
             {"event_loop": metrics.ANSWERED.event_loop, "thread_pool": metrics.ANSWERED.thread_pool},
         )
         yield from self._caches()
+        yield from self._audit()
         yield from self._store_changes()
         yield from self._pool()
 
@@ -79,6 +80,25 @@ class CredoCollector(Collector):
             lookups.add_metric([name, "hit"], hits)
             lookups.add_metric([name, "miss"], misses)
         yield lookups
+
+    def _audit(self) -> Iterator[Metric]:
+        """Read-only calls' events waiting for the background flush, and those it had to drop."""
+        audit = self.services.audit
+        yield GaugeMetricFamily(
+            "credo_audit_events_pending",
+            "Audit events of read-only calls waiting in memory for the next flush to the store.",
+            value=audit.pending(),
+        )
+        yield CounterMetricFamily(
+            "credo_audit_events_dropped",
+            "Audit events dropped because too many waited (the store could not take them in time).",
+            value=audit.dropped_total,
+        )
+        yield CounterMetricFamily(
+            "credo_audit_requests_held",
+            "API requests that waited for a flush before being served, because too many events waited.",
+            value=audit.requests_held,
+        )
 
     def _store_changes(self) -> Iterator[Metric]:
         """Changes handed to the caches, by where they came from; own notifications skipped."""
