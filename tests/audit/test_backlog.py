@@ -1,5 +1,6 @@
-"""Backpressure: past ``CREDO_AUDIT_BACKLOG`` waiting events, API requests wait for a flush
-rather than events piling up in memory (and, past 100,000, being dropped)."""
+"""The audit trail's waiting events: past ``CREDO_AUDIT_BACKLOG`` of them, API requests wait for
+a flush rather than events piling up in memory (and, past 100,000, being dropped); and each
+holds no more than its record needs."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from credo.audit.facts import ApiCall
+from credo.audit.trail import AuditTrail
+from credo.auth.key_usage import KeyUsage
+from credo.auth.principal import Principal
+from credo.clock import Clock
+from credo.store.db import Store
+from credo.store.migrate import upgrade
 from tests.conftest import Server, start_server, stop_server
 from tests.server.test_bootstrap import fresh_database
 from tests.server.test_operator_endpoints import scrape
 
 BACKLOG = 20
+ACCOUNT = "999999999998"
 CALLS = 150
 
 
@@ -51,3 +60,25 @@ def test_requests_wait_for_the_flush_and_no_event_is_lost(small_backlog_server: 
         .paginate(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])
     )
     assert sum(len(page["Events"]) for page in pages) == CALLS
+
+
+@pytest.mark.parametrize(
+    ("action", "kept"),
+    [("ListUsers", False), ("GetUser", False), ("GetSessionToken", True), ("CreateUser", True)],
+)
+def test_a_waiting_event_keeps_only_the_answer_it_records(tmp_path: Path, action: str, kept: bool) -> None:
+    """A read's answer (a ListUsers page of 1,000 users, say) is not in its CloudTrail record, so
+    its waiting event does not hold it: a backlog of listings costs no more memory than one of
+    GetCallerIdentity. Answers the record keeps (credentials issued, writes) stay."""
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(store)
+    trail = AuditTrail(store, Clock(), KeyUsage(store))
+    caller = Principal(
+        ACCOUNT, "user", f"arn:aws:iam::{ACCOUNT}:user/u", "AIDAU", "u", "AKIAU", "user", "AIDAU"
+    )
+    call = ApiCall("iam", action, 0.0, caller, "us-east-1", "127.0.0.1", "test", "r-1", params={})
+    call.result = {"Users": [{"UserName": f"u{i}"} for i in range(1000)]}
+    trail.settle(call)
+    assert (call.result is not None) == kept
+    assert trail.pending() == 1
+    store.dispose()

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from credo.audit import identity, rows
-from credo.audit.events import EventRow, api_call_event
+from credo.audit.events import EventRow, api_call_event, records_answer
 from credo.audit.facts import ApiCall
 from credo.auth.key_usage import KeyUsage
 from credo.auth.principal import Principal
@@ -132,6 +132,10 @@ class AuditTrail:
                 call.when,
                 succeeded=call.error_code is None,
             )
+        if call.result is not None and call.principal.kind != "anonymous" and not records_answer(call.action):
+            # CloudTrail keeps no answer of a read (and a listing's can be large): not kept
+            # while the event waits either. Unsigned federation calls keep it: it names the caller.
+            call.result = None
         if call.event_id is not None:
             self._complete(call)
         elif len(self._pending) < MAX_PENDING:
