@@ -17,7 +17,8 @@ One dev store (SQLite) holds the widgets service's definition and a user allowed
 2. Under load, as ``benchmarks.load`` measures (server on CPU 0, wrk on CPU 1, 32 connections),
    in alternating rounds: the trivial ASGI ceiling (``benchmarks/trivial_asgi.py``), the
    unauthenticated handler, the handler behind the middleware, and ``credo serve`` answering
-   the decision endpoint (and its unsigned call, refused): decisions (requests) per second, p50
+   the decision endpoint (its nginx mode, ``GET /_credo/authorize/nginx`` with the gateway's
+   shared secret; and its unsigned call, refused): decisions (requests) per second, p50
    and p99 latency, medians of the rounds. The endpoint's share of the trivial ceiling is the
    goal's figure (≥ 50%).
 
@@ -54,6 +55,9 @@ TRIVIAL = "trivial ASGI"
 # the ceiling for that request on this HTTP stack, as ``benchmarks.load`` sends the trivial app
 # the same requests as credo.
 TRIVIAL_DECISION = "trivial ASGI, the endpoint's request"
+# nginx's auth_request subrequest (GET /_credo/authorize/nginx): the original's headers, no body.
+NGINX = "decision endpoint, nginx mode"
+GATEWAY_SECRET = "benchmark-gateway-secret"
 CONNECTIONS = 32
 REGION = "us-east-1"
 DEFINITION = load.REPO_ROOT / "examples" / "widgets" / "widgets.yaml"
@@ -129,6 +133,19 @@ def decision_call(keys: Keys, port: int) -> Call:
     ).encode()
     url = f"http://{load.HOST}:{port}/_credo/authorize"
     return _signed(keys.gateway, "credo", "POST", url, body, **{"Content-Type": "application/json"})
+
+
+def nginx_call(keys: Keys, port: int) -> Call:
+    """nginx's subrequest about the reader's request, as ``docs/authorizer.md``'s configuration sends it."""
+    original = _signed(keys.reader, "widgets", "GET", "http://widgets.example/widgets/w-1")
+    headers = {
+        **original.headers,
+        "X-Original-Method": "GET",
+        "X-Original-URI": "/widgets/w-1",
+        "X-Credo-Service": "widgets",
+        "X-Credo-Gateway-Secret": GATEWAY_SECRET,
+    }
+    return Call("GET", "/_credo/authorize/nginx", headers, b"")
 
 
 def refused_call(keys: Keys, port: int) -> Call:
@@ -293,7 +310,11 @@ def under_load(rounds: int, duration: int, warmup: int) -> tuple[list[UnderLoad]
         data_dir = Path(scratch) / "data"
         store_env = {"CREDO_DEV": "1", "CREDO_DATA_DIR": str(data_dir)}
         endpoint = stack.enter_context(
-            load.running(load.Target("endpoint", "", _credo(data_dir), False), server_pin)
+            load.running(
+                load.Target("endpoint", "", _credo(data_dir), False),
+                server_pin,
+                {"CREDO_GATEWAY_SECRET": GATEWAY_SECRET},
+            )
         )
         keys = prepare_store(endpoint.port, data_dir)
         inner = in_process(keys, data_dir, rounds)
@@ -323,6 +344,7 @@ def under_load(rounds: int, duration: int, warmup: int) -> tuple[list[UnderLoad]
                 widget_call,
             ),
             "decision endpoint": (endpoint, decision_call),
+            NGINX: (endpoint, nginx_call),
             REFUSED: (endpoint, refused_call),
         }
         samples: dict[str, list[load.WrkResult]] = {name: [] for name in targets}
@@ -386,6 +408,7 @@ def render(inner: InProcess, rows: list[UnderLoad], command: str, facts: str) ->
     share = endpoint.requests_per_second / ceiling.requests_per_second
     share_of_get = endpoint.requests_per_second / trivial.requests_per_second
     floor = by_name[REFUSED].requests_per_second / ceiling.requests_per_second
+    nginx_share = by_name[NGINX].requests_per_second / trivial.requests_per_second
     lines += [
         "",
         f"- The middleware adds **{inner.added_us:.1f} µs** per request in process (goal ≤ 50 µs: "
@@ -407,6 +430,10 @@ def render(inner: InProcess, rows: list[UnderLoad], command: str, facts: str) ->
         f"refused at once, serves {floor:.0%}: what `credo serve` spends on any call to the endpoint "
         "(its HTTP stack and request deadline, the request id, metrics, the JSON reply) before the "
         f"decision's own work ({inner.endpoint_us - inner.refused_us:.1f} µs in process).",
+        f"- nginx's mode of the endpoint (`GET /_credo/authorize/nginx`, the gateway known by its "
+        f"shared secret: one signature check, no JSON) serves **{nginx_share:.0%}** of the trivial "
+        f"ASGI ceiling for a `GET` ({by_name[NGINX].requests_per_second:,.0f} against "
+        f"{trivial.requests_per_second:,.0f} decisions per second).",
         "",
     ]
     return "\n".join(lines)

@@ -16,15 +16,12 @@ seen: docs/authorizer.md says how requests with one are verified.
 from __future__ import annotations
 
 import hmac
-import time
 
-from credo import ids
 from credo.call import Services
 from credo.gateway.answers import verdict_headers
 from credo.gateway.decision import Decider, OriginalRequest, Verdict
 from credo.gateway.payload import UNSIGNED_PAYLOAD
-from credo.server.endpoint import CALL_LABELS, Receive, Scope, Send, SignedEndpoint, log_failure, read_body
-from credo.server.logs import REQUEST_ID
+from credo.server.endpoint import CALL_LABELS, Scope, SignedEndpoint, log_failure
 
 SECRET_HEADER = "x-credo-gateway-secret"
 # Headers of the subrequest that are nginx's, not the client's.
@@ -48,6 +45,7 @@ class NginxEndpoint(SignedEndpoint):
     """Answers nginx's auth_request subrequests."""
 
     unnamed = ("credo", "AuthorizeNginx")
+    content_type = b"text/plain"
 
     def __init__(self, services: Services, decider: Decider) -> None:
         super().__init__(services)
@@ -55,30 +53,17 @@ class NginxEndpoint(SignedEndpoint):
         secret = services.settings.gateway_secret
         self.secret = secret.encode() if secret else None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        await read_body(receive)
-        request_id = ids.request_id()
-        REQUEST_ID.set(request_id)
-        answer = self._on_loop(scope, b"", request_id)
-        if answer is None:
-            answer = await self._in_thread(scope, b"", request_id)
-        status, payload = answer
-        self.record(self.unnamed, status, time.perf_counter() - started)
-        headers = [
-            (b"content-length", b"%d" % len(payload)),
-            (b"content-type", b"text/plain"),
-            *scope.get(_HEADERS, []),
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+    def reply_headers(self, scope: Scope, payload: bytes, request_id: str) -> list[tuple[bytes, bytes]]:
+        """Besides the usual ones, the verdict's headers, which nginx hands upstream."""
+        return [*super().reply_headers(scope, payload, request_id), *scope.get(_HEADERS, [])]
 
     def process(
         self, scope: Scope, body: bytes | None, request_id: str, on_loop: bool = False
     ) -> tuple[int, bytes] | None:
         scope[CALL_LABELS] = self.unnamed
-        raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
-        given = {name: value for name, value in raw}
+        raw = scope["headers"]
+        # ASGI servers hand names over lower-cased, as SigV4 reads them.
+        given = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
         if self.secret is None:
             return 404, b"nginx mode is off: set CREDO_GATEWAY_SECRET (docs/authorizer.md)\n"
         sent = given.get(SECRET_HEADER, "").encode("latin-1")
@@ -94,11 +79,23 @@ class NginxEndpoint(SignedEndpoint):
         return _status(verdict), b""
 
 
-def _original(raw: list[tuple[str, str]], given: dict[str, str]) -> OriginalRequest:
-    headers = [(name, value) for name, value in raw if name not in _GATEWAY_HEADERS]
+def _original(raw: list[tuple[bytes, bytes]], given: dict[str, str]) -> OriginalRequest:
+    headers: list[tuple[str, str]] | dict[str, str]
+    if len(given) == len(raw):
+        # No name repeated (nearly every request): the client's headers as SigV4 reads them.
+        headers = {name: value for name, value in given.items() if name not in _GATEWAY_HEADERS}
+    else:
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in raw
+            if name.decode("latin-1") not in _GATEWAY_HEADERS
+        ]
     length = given.get("x-original-content-length", "")
     if length:
-        headers.append(("content-length", length))
+        if isinstance(headers, dict):
+            headers["content-length"] = length
+        else:
+            headers.append(("content-length", length))
     forwarded = given.get("x-forwarded-for", "")
     return OriginalRequest(
         method=given.get("x-original-method", "GET").upper(),

@@ -93,14 +93,18 @@ class SignedEndpoint:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [
-                    (b"content-type", self.content_type),
-                    (b"content-length", b"%d" % len(payload)),
-                    (b"x-amzn-requestid", request_id.encode()),
-                ],
+                "headers": self.reply_headers(scope, payload, request_id),
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+    def reply_headers(self, scope: Scope, payload: bytes, request_id: str) -> list[tuple[bytes, bytes]]:
+        """The reply's headers: its type and length, and the request id as AWS names it."""
+        return [
+            (b"content-type", self.content_type),
+            (b"content-length", b"%d" % len(payload)),
+            (b"x-amzn-requestid", request_id.encode()),
+        ]
 
     def _on_loop(self, scope: Scope, body: bytes | None, request_id: str) -> tuple[int, bytes] | None:
         """The answer, when the request can be done without waiting; ``None`` otherwise.
