@@ -82,3 +82,34 @@ def test_a_waiting_event_keeps_only_the_answer_it_records(tmp_path: Path, action
     assert (call.result is not None) == kept
     assert trail.pending() == 1
     store.dispose()
+
+
+def test_no_request_is_held_while_the_store_refuses_events(tmp_path: Path) -> None:
+    """With the store unable to take events (here: their table gone), the backlog holds no
+    request (each would wait on a failing write, forever); the events wait, and are written,
+    and requests held again, once the store takes them."""
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(store)
+    trail = AuditTrail(store, Clock(), KeyUsage(store), backlog=3)
+    caller = Principal(
+        ACCOUNT, "user", f"arn:aws:iam::{ACCOUNT}:user/u", "AIDAU", "u", "AKIAU", "user", "AIDAU"
+    )
+    for number in range(5):
+        trail.settle(
+            ApiCall("sts", "GetCallerIdentity", 0.0, caller, "us-east-1", "127.0.0.1", "t", f"r-{number}")
+        )
+    assert trail.backlogged()
+    with store.write() as conn:
+        conn.exec_driver_sql("ALTER TABLE audit_events RENAME TO audit_events_away")
+    trail.flush()
+    assert (trail.pending(), trail.backlogged()) == (5, False)
+    with store.write() as conn:
+        conn.exec_driver_sql("ALTER TABLE audit_events_away RENAME TO audit_events")
+    trail.flush()
+    assert trail.pending() == 0
+    for number in range(3):
+        trail.settle(
+            ApiCall("sts", "GetCallerIdentity", 0.0, caller, "us-east-1", "127.0.0.1", "t", f"s-{number}")
+        )
+    assert trail.backlogged()
+    store.dispose()

@@ -105,6 +105,9 @@ class AuditTrail:
         self._dropped = 0  # since the last flush, which logs it
         self.dropped_total = 0  # since start (metrics)
         self.requests_held = 0  # requests that waited for a flush (the app's backpressure; metrics)
+        # The last flush found the store unreachable: hold no request for it until one succeeds
+        # (each held request would wait on a failing connection, and write nothing).
+        self._store_refusing = False
         self._issuers: dict[tuple[str, str], identity.Issuer | None] = {}
         self._management: tuple[str | None] | None = None
         self._expiry_due = 0.0
@@ -203,8 +206,9 @@ class AuditTrail:
     # --- the background flush ---------------------------------------------------------------
 
     def backlogged(self) -> bool:
-        """Whether so many events wait that new API requests should wait for a flush first."""
-        return len(self._pending) >= self._backlog
+        """Whether so many events wait that new API requests should wait for a flush first
+        (never while the store refuses them: the events then wait, up to ``MAX_PENDING``)."""
+        return len(self._pending) >= self._backlog and not self._store_refusing
 
     def flush(self, most: int | None = None) -> None:
         """Write the events waiting in memory, or the oldest ``most`` of them (quietly: events
@@ -228,10 +232,12 @@ class AuditTrail:
                 left -= len(chunk)
                 try:
                     self._write(chunk)
+                    self._store_refusing = False
                 except OperationalError as error:
                     # The store is unreachable: keep these for the next flush.
                     log.warning("audit events not written yet (%s); will retry", type(error.orig).__name__)
                     queue.extendleft(reversed(chunk[: max(0, MAX_PENDING - len(queue))]))
+                    self._store_refusing = True
                     return
                 except DBAPIError:
                     self._write_one_by_one(chunk)

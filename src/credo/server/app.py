@@ -143,7 +143,11 @@ class CredoApp:
         audit.requests_held += 1
         async with self._audit_room:
             while audit.backlogged():
-                await anyio.to_thread.run_sync(audit.flush, FLUSH_CHUNK)
+                try:
+                    await anyio.to_thread.run_sync(audit.flush, FLUSH_CHUNK)
+                except Exception:
+                    log.exception("could not write audit events")
+                    return  # serve the request; the background flush tries again
 
     async def reset(self, _request: Request) -> Response:
         """Dev mode: wipe every row and bootstrap the dev account again."""
