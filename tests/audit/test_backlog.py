@@ -62,42 +62,44 @@ def test_requests_wait_for_the_flush_and_no_event_is_lost(small_backlog_server: 
     assert sum(len(page["Events"]) for page in pages) == CALLS
 
 
+CALLER = Principal(ACCOUNT, "user", f"arn:aws:iam::{ACCOUNT}:user/u", "AIDAU", "u", "AKIAU", "user", "AIDAU")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(opened)
+    yield opened
+    opened.dispose()
+
+
+def read_call(action: str, request_id: str) -> ApiCall:
+    return ApiCall("iam", action, 0.0, CALLER, "us-east-1", "127.0.0.1", "test", request_id, params={})
+
+
 @pytest.mark.parametrize(
     ("action", "kept"),
     [("ListUsers", False), ("GetUser", False), ("GetSessionToken", True), ("CreateUser", True)],
 )
-def test_a_waiting_event_keeps_only_the_answer_it_records(tmp_path: Path, action: str, kept: bool) -> None:
+def test_a_waiting_event_keeps_only_the_answer_it_records(store: Store, action: str, kept: bool) -> None:
     """A read's answer (a ListUsers page of 1,000 users, say) is not in its CloudTrail record, so
     its waiting event does not hold it: a backlog of listings costs no more memory than one of
     GetCallerIdentity. Answers the record keeps (credentials issued, writes) stay."""
-    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
-    upgrade(store)
     trail = AuditTrail(store, Clock(), KeyUsage(store))
-    caller = Principal(
-        ACCOUNT, "user", f"arn:aws:iam::{ACCOUNT}:user/u", "AIDAU", "u", "AKIAU", "user", "AIDAU"
-    )
-    call = ApiCall("iam", action, 0.0, caller, "us-east-1", "127.0.0.1", "test", "r-1", params={})
+    call = read_call(action, "r-1")
     call.result = {"Users": [{"UserName": f"u{i}"} for i in range(1000)]}
     trail.settle(call)
     assert (call.result is not None) == kept
     assert trail.pending() == 1
-    store.dispose()
 
 
-def test_no_request_is_held_while_the_store_refuses_events(tmp_path: Path) -> None:
+def test_no_request_is_held_while_the_store_refuses_events(store: Store) -> None:
     """With the store unable to take events (here: their table gone), the backlog holds no
     request (each would wait on a failing write, forever); the events wait, and are written,
     and requests held again, once the store takes them."""
-    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
-    upgrade(store)
     trail = AuditTrail(store, Clock(), KeyUsage(store), backlog=3)
-    caller = Principal(
-        ACCOUNT, "user", f"arn:aws:iam::{ACCOUNT}:user/u", "AIDAU", "u", "AKIAU", "user", "AIDAU"
-    )
     for number in range(5):
-        trail.settle(
-            ApiCall("sts", "GetCallerIdentity", 0.0, caller, "us-east-1", "127.0.0.1", "t", f"r-{number}")
-        )
+        trail.settle(read_call("ListUsers", f"r-{number}"))
     assert trail.backlogged()
     with store.write() as conn:
         conn.exec_driver_sql("ALTER TABLE audit_events RENAME TO audit_events_away")
@@ -108,8 +110,5 @@ def test_no_request_is_held_while_the_store_refuses_events(tmp_path: Path) -> No
     trail.flush()
     assert trail.pending() == 0
     for number in range(3):
-        trail.settle(
-            ApiCall("sts", "GetCallerIdentity", 0.0, caller, "us-east-1", "127.0.0.1", "t", f"s-{number}")
-        )
+        trail.settle(read_call("ListUsers", f"s-{number}"))
     assert trail.backlogged()
-    store.dispose()
