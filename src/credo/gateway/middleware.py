@@ -16,6 +16,7 @@ hashed for the signature check, and handed to the app unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Literal
@@ -81,6 +82,11 @@ class CredoMiddleware:
             await _answer(send, *outcome.refusal())
             return
         _put(scope, outcome)
+        # Let the requests that arrived with this one be decided before any app code runs, as
+        # credo's own endpoints let replies leave in bursts: the decision code stays hot in the
+        # CPU's caches. Under load, a third less server CPU per request
+        # (docs/benchmarks.md, Authorizer); in process, one pass through the event loop.
+        await asyncio.sleep(0)
         await self.app(scope, _replay(body, receive), send)
 
     async def _decide(self, request: OriginalRequest) -> Outcome:
