@@ -21,6 +21,7 @@ from credo.call import Services
 from credo.gateway.answers import verdict_headers
 from credo.gateway.decision import Decider, OriginalRequest, Verdict
 from credo.gateway.payload import UNSIGNED_PAYLOAD
+from credo.protocol import sigv4
 from credo.server.endpoint import CALL_LABELS, Scope, SignedEndpoint, log_failure
 
 SECRET_HEADER = "x-credo-gateway-secret"
@@ -61,9 +62,7 @@ class NginxEndpoint(SignedEndpoint):
         self, scope: Scope, body: bytes | None, request_id: str, on_loop: bool = False
     ) -> tuple[int, bytes] | None:
         scope[CALL_LABELS] = self.unnamed
-        raw = scope["headers"]
-        # ASGI servers hand names over lower-cased, as SigV4 reads them.
-        given = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+        given = sigv4.read_headers(scope["headers"])
         if self.secret is None:
             return 404, b"nginx mode is off: set CREDO_GATEWAY_SECRET (docs/authorizer.md)\n"
         sent = given.get(SECRET_HEADER, "").encode("latin-1")
@@ -71,7 +70,7 @@ class NginxEndpoint(SignedEndpoint):
             scope[_HEADERS] = [(b"x-credo-error", b"GatewayNotAuthenticated")]
             return 403, b"X-Credo-Gateway-Secret is missing or wrong\n"
         try:
-            verdict = self.decider.decide(_original(raw, given))
+            verdict = self.decider.decide(_original(given))
         except Exception as error:
             log_failure(request_id, error)
             return 500, b"credo could not decide\n"
@@ -79,23 +78,12 @@ class NginxEndpoint(SignedEndpoint):
         return _status(verdict), b""
 
 
-def _original(raw: list[tuple[bytes, bytes]], given: dict[str, str]) -> OriginalRequest:
-    headers: list[tuple[str, str]] | dict[str, str]
-    if len(given) == len(raw):
-        # No name repeated (nearly every request): the client's headers as SigV4 reads them.
-        headers = {name: value for name, value in given.items() if name not in _GATEWAY_HEADERS}
-    else:
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in raw
-            if name.decode("latin-1") not in _GATEWAY_HEADERS
-        ]
+def _original(given: sigv4.Headers) -> OriginalRequest:
+    """The client's request: its headers as SigV4 reads them, without those nginx added."""
+    headers = {name: value for name, value in given.items() if name not in _GATEWAY_HEADERS}
     length = given.get("x-original-content-length", "")
     if length:
-        if isinstance(headers, dict):
-            headers["content-length"] = length
-        else:
-            headers.append(("content-length", length))
+        headers["content-length"] = length
     forwarded = given.get("x-forwarded-for", "")
     return OriginalRequest(
         method=given.get("x-original-method", "GET").upper(),

@@ -41,8 +41,6 @@ log = logging.getLogger("credo.server")
 KEY_USAGE_FLUSH_SECONDS = 5.0
 # Read-only and failed calls' audit events wait in memory at most about this long.
 AUDIT_FLUSH_SECONDS = 1.0
-# Never held back by the audit backlog: load balancers and Prometheus must see the process.
-_OPERATOR_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def create_app(services: Services) -> CredoApp:
@@ -62,7 +60,10 @@ class CredoApp:
         decider = decider_for(services)
         self.authorize = AuthorizeEndpoint(services, decider)
         self.authorize_nginx = NginxEndpoint(services, decider)
-        routes = console_routes(services) + portal_routes(services) + operator_routes(services)
+        operators = operator_routes(services)
+        # Never held back by the audit backlog: load balancers and Prometheus must see the process.
+        self.never_held = frozenset(route.path for route in operators if isinstance(route, Route))
+        routes = console_routes(services) + portal_routes(services) + operators
         if services.settings.dev:
             routes += [
                 Route("/_credo/reset", self.reset, methods=["POST"]),
@@ -80,7 +81,7 @@ class CredoApp:
         if (
             self.services.audit.backlogged()
             and scope["type"] == "http"
-            and scope["path"] not in _OPERATOR_PATHS
+            and scope["path"] not in self.never_held
         ):
             await self._wait_for_audit()
         if self.behind_proxy and scope["type"] == "http":
