@@ -200,6 +200,19 @@ def _fresh_postgres() -> None:
         recreate_postgres_schema(POSTGRES_URL)
 
 
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Any]:
+    """A migrated SQLite store of this test's own (a ``credo.store.db.Store``), for unit tests
+    of what reads and writes it without a server."""
+    from credo.store.db import Store
+    from credo.store.migrate import upgrade
+
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    upgrade(store)
+    yield store
+    store.dispose()
+
+
 @pytest.fixture(scope="session")
 def dev_server(store_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One dev-mode server per store for the whole session; tests reset it before use."""

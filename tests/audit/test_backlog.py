@@ -15,7 +15,6 @@ from credo.auth.key_usage import KeyUsage
 from credo.auth.principal import Principal
 from credo.clock import Clock
 from credo.store.db import Store
-from credo.store.migrate import upgrade
 from tests.conftest import Server, start_server, stop_server
 from tests.server.test_bootstrap import fresh_database
 from tests.server.test_operator_endpoints import scrape
@@ -65,14 +64,6 @@ def test_requests_wait_for_the_flush_and_no_event_is_lost(small_backlog_server: 
 CALLER = Principal(ACCOUNT, "user", f"arn:aws:iam::{ACCOUNT}:user/u", "AIDAU", "u", "AKIAU", "user", "AIDAU")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'a.db'}")
-    upgrade(opened)
-    yield opened
-    opened.dispose()
-
-
 def read_call(action: str, request_id: str) -> ApiCall:
     return ApiCall("iam", action, 0.0, CALLER, "us-east-1", "127.0.0.1", "test", request_id, params={})
 
@@ -81,11 +72,13 @@ def read_call(action: str, request_id: str) -> ApiCall:
     ("action", "kept"),
     [("ListUsers", False), ("GetUser", False), ("GetSessionToken", True), ("CreateUser", True)],
 )
-def test_a_waiting_event_keeps_only_the_answer_it_records(store: Store, action: str, kept: bool) -> None:
+def test_a_waiting_event_keeps_only_the_answer_it_records(
+    sqlite_store: Store, action: str, kept: bool
+) -> None:
     """A read's answer (a ListUsers page of 1,000 users, say) is not in its CloudTrail record, so
     its waiting event does not hold it: a backlog of listings costs no more memory than one of
     GetCallerIdentity. Answers the record keeps (credentials issued, writes) stay."""
-    trail = AuditTrail(store, Clock(), KeyUsage(store))
+    trail = AuditTrail(sqlite_store, Clock(), KeyUsage(sqlite_store))
     call = read_call(action, "r-1")
     call.result = {"Users": [{"UserName": f"u{i}"} for i in range(1000)]}
     trail.settle(call)
@@ -93,19 +86,19 @@ def test_a_waiting_event_keeps_only_the_answer_it_records(store: Store, action: 
     assert trail.pending() == 1
 
 
-def test_no_request_is_held_while_the_store_refuses_events(store: Store) -> None:
+def test_no_request_is_held_while_the_store_refuses_events(sqlite_store: Store) -> None:
     """With the store unable to take events (here: their table gone), the backlog holds no
     request (each would wait on a failing write, forever); the events wait, and are written,
     and requests held again, once the store takes them."""
-    trail = AuditTrail(store, Clock(), KeyUsage(store), backlog=3)
+    trail = AuditTrail(sqlite_store, Clock(), KeyUsage(sqlite_store), backlog=3)
     for number in range(5):
         trail.settle(read_call("ListUsers", f"r-{number}"))
     assert trail.backlogged()
-    with store.write() as conn:
+    with sqlite_store.write() as conn:
         conn.exec_driver_sql("ALTER TABLE audit_events RENAME TO audit_events_away")
     trail.flush()
     assert (trail.pending(), trail.backlogged()) == (5, False)
-    with store.write() as conn:
+    with sqlite_store.write() as conn:
         conn.exec_driver_sql("ALTER TABLE audit_events_away RENAME TO audit_events")
     trail.flush()
     assert trail.pending() == 0

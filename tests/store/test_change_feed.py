@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,6 @@ from credo.server.bootstrap import effective_settings, open_services
 from credo.settings import Settings
 from credo.store import changes
 from credo.store.db import Store, normalize_url
-from credo.store.migrate import upgrade
 from credo.store.postgres_feed import APPLICATION_NAME
 from credo.store.tagged_cache import Miss, TaggedCache
 from tests.conftest import POSTGRES_URL, Server, allow
@@ -52,15 +51,6 @@ def refused(call: Callable[[], Any], code: str) -> Callable[[], bool]:
         return False
 
     return check
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    """A migrated SQLite store of this test's own, for the caches' unit tests."""
-    store = Store(f"sqlite:///{tmp_path / 'cache.sqlite3'}")
-    upgrade(store)
-    yield store
-    store.dispose()
 
 
 def test_cached_calls_make_no_database_round_trip(server: Server, tmp_path: Path) -> None:
