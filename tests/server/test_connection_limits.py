@@ -7,6 +7,7 @@ the server well within a generous wait (the test never asserts how fast, only th
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,6 +31,47 @@ def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     yield server
     stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A one-second keep-alive wait, and a request deadline longer than any test waits."""
+    tmp = tmp_path_factory.mktemp("keep-alive")
+    server = start_server(
+        tmp,
+        "--dev",
+        "--data-dir",
+        str(tmp / "data"),
+        env={"CREDO_REQUEST_TIMEOUT": "600", "CREDO_KEEP_ALIVE_TIMEOUT": "1"},
+    )
+    yield server
+    stop_server(server)
+
+
+UNSIGNED_REQUEST = (
+    b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 24\r\n\r\nAction=GetCallerIdentity"
+)
+
+
+def _read_answer(sock: socket.socket, pending: bytes = b"") -> tuple[bytes, bytes]:
+    """One whole answer (head and Content-Length body), and what came after it."""
+    data = pending
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        assert chunk, f"closed before a whole answer: {data!r}"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(rest) < length:
+        chunk = sock.recv(4096)
+        assert chunk, "closed mid-answer"
+        rest += chunk
+    return head + b"\r\n\r\n" + rest[:length], rest[length:]
 
 
 def _port(server: Server) -> int:
@@ -78,6 +120,43 @@ def test_stalled_connection_is_closed_while_others_are_served(
             received += chunk
     # Closed without an answer, or with uvicorn's own error reply at most; never left open.
     assert received == b"" or received.startswith(b"HTTP/1.1 ")
+
+
+def test_idle_kept_alive_connection_is_closed(patient_server: Server) -> None:
+    """After an answer, a connection that sends nothing more is closed after the keep-alive wait
+    (1 s here), long before its request deadline (600 s)."""
+    with socket.create_connection(("127.0.0.1", _port(patient_server)), timeout=WAIT) as sock:
+        sock.sendall(UNSIGNED_REQUEST)
+        answer, rest = _read_answer(sock)
+        assert answer.startswith(b"HTTP/1.1 403 ") and b"MissingAuthenticationToken" in answer
+        assert rest == b""
+        assert sock.recv(4096) == b""  # closed by the server, within WAIT (else socket.timeout)
+
+
+def test_pipelined_requests_are_each_answered(patient_server: Server) -> None:
+    """Three requests sent in one write get three answers, in order, on the connection."""
+    with socket.create_connection(("127.0.0.1", _port(patient_server)), timeout=WAIT) as sock:
+        sock.sendall(UNSIGNED_REQUEST * 3)
+        rest = b""
+        for _ in range(3):
+            answer, rest = _read_answer(sock, rest)
+            assert answer.startswith(b"HTTP/1.1 403 ")
+        assert rest == b""
+
+
+def test_busy_connection_outlives_its_deadline(strict_server: Server) -> None:
+    """Each request on a connection gets its own deadline: one second apart by less than the
+    deadline, requests keep the connection open for longer than the deadline in all."""
+    with socket.create_connection(("127.0.0.1", _port(strict_server)), timeout=WAIT) as sock:
+        started = time.monotonic()
+        answers = 0
+        while time.monotonic() - started < 2.5:
+            sock.sendall(UNSIGNED_REQUEST)
+            answer, rest = _read_answer(sock)
+            assert answer.startswith(b"HTTP/1.1 403 ") and rest == b""
+            answers += 1
+            time.sleep(0.2)
+    assert answers >= 5
 
 
 def test_bad_limit_settings_are_refused_clearly(tmp_path: Path) -> None:

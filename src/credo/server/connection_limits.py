@@ -5,6 +5,12 @@ opens and stays silent, sends half its headers, or announces a body it never sen
 hold a file descriptor forever, and enough of them starve every other client. Here a connection
 must deliver a whole request (headers and body) within ``request_timeout`` seconds of opening or
 of its previous response, or it is closed. Time spent computing the answer does not count.
+
+The deadlines, and uvicorn's keep-alive wait, are kept by one timer per event loop
+(``DeadlineSweeper``) that closes the overdue connections a few times per second: uvicorn's
+way, a ``loop.call_later`` timer armed and cancelled for every request, cost the decision
+endpoint a fifth of its requests per second (docs/benchmarks.md, "Authorizer"). A connection is
+closed up to a quarter of its deadline (at most a second) late.
 """
 
 from __future__ import annotations
@@ -22,20 +28,64 @@ log = logging.getLogger("credo.server")
 MAX_HEAD_BYTES = 1024 * 1024
 
 
+class DeadlineSweeper:
+    """Closes one event loop's overdue connections; its timer runs only while any is open."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float) -> None:
+        self.loop = loop
+        self.interval = interval
+        self.connections: set[DeadlineHttpToolsProtocol] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def watch(self, connection: DeadlineHttpToolsProtocol) -> None:
+        self.connections.add(connection)
+        if self._timer is None:
+            self._timer = self.loop.call_later(self.interval, self._sweep)
+
+    def forget(self, connection: DeadlineHttpToolsProtocol) -> None:
+        self.connections.discard(connection)
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        for connection in [c for c in self.connections if c.overdue(now)]:
+            connection.close_overdue()
+        if self.connections:
+            self._timer = self.loop.call_later(self.interval, self._sweep)
+        else:
+            self._timer = None
+            del _SWEEPERS[self.loop]
+
+
+# One sweeper per event loop with open connections (a process serves on one loop).
+_SWEEPERS: dict[asyncio.AbstractEventLoop, DeadlineSweeper] = {}
+
+
 class DeadlineHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, plus the request deadline and a cap on the request head
     (httptools itself accepts headers of any size)."""
 
     request_timeout: float = 30.0
-    _deadline: asyncio.TimerHandle | None = None
+    # loop.time() when the current request's deadline started; None while its answer is computed.
+    armed_at: float | None = None
+    # loop.time() of the last answer while no byte of the next request has come (keep-alive).
+    idle_since: float | None = None
+    _sweeper: DeadlineSweeper
     _in_head = True
     _head_bytes = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm()
+        loop = self.loop
+        sweeper = _SWEEPERS.get(loop)
+        if sweeper is None:
+            interval = min(1.0, self.request_timeout / 4, self.timeout_keep_alive / 4)
+            sweeper = _SWEEPERS[loop] = DeadlineSweeper(loop, interval)
+        self._sweeper = sweeper
+        self.armed_at = loop.time()
+        sweeper.watch(self)
 
     def data_received(self, data: bytes) -> None:
+        self.idle_since = None
         if self._in_head:
             self._head_bytes += len(data)
         super().data_received(data)
@@ -49,30 +99,35 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self._disarm()
+        self.armed_at = None
         self._in_head, self._head_bytes = True, 0  # what follows is the next request's head
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        if self.pipeline or self.transport.is_closing():
+            super().on_response_complete()  # the next pipelined request starts, or nothing waits
+        else:
+            # uvicorn's own steps but for its keep-alive timer: the sweeper keeps that wait.
+            self.server_state.total_requests += 1
+            self.flow.resume_reading()
+            self.idle_since = self.loop.time()
         if not self.transport.is_closing():
-            self._arm()  # the next request on this connection gets its own deadline
+            self.armed_at = self.loop.time()  # the next request gets its own deadline
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self.armed_at = self.idle_since = None
+        self._sweeper.forget(self)
         super().connection_lost(exc)
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(self.request_timeout, self._deadline_passed)
+    def overdue(self, now: float) -> bool:
+        """Idle past the keep-alive wait, or a request not whole within its deadline."""
+        idle, armed = self.idle_since, self.armed_at
+        return (idle is not None and now - idle >= self.timeout_keep_alive) or (
+            armed is not None and now - armed >= self.request_timeout
+        )
 
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _deadline_passed(self) -> None:
-        self._deadline = None
+    def close_overdue(self) -> None:
+        self.armed_at = self.idle_since = None
         if not self.transport.is_closing():
             self.transport.close()
 
