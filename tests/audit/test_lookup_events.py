@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -155,6 +156,8 @@ def test_time_range(server: Server, iam: Any, clock: Any) -> None:
         ),
         ({"EventCategory": "management"}, "InvalidEventCategoryException"),
         ({"NextToken": "not-a-token"}, "InvalidNextTokenException"),
+        # JSON nested deeper than Python's recursion limit, in the token's base64.
+        ({"NextToken": base64.urlsafe_b64encode(b"[" * 5_000).decode()}, "InvalidNextTokenException"),
         (
             {"StartTime": datetime(2026, 2, 1, tzinfo=UTC), "EndTime": datetime(2026, 1, 1, tzinfo=UTC)},
             "InvalidTimeRangeException",
@@ -166,6 +169,21 @@ def test_refusals(server: Server, kwargs: dict[str, Any], code: str) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         unchecked(server).lookup_events(**kwargs)
     assert error_of(caught)[0] == code
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_body_nested_too_deep_is_refused(server: Server) -> None:
+    """A body of JSON nested deeper than Python's recursion limit is refused as any malformed
+    body (SerializationException, 400), not answered with a failure."""
+    client = unchecked(server)
+
+    def deep_body(request: Any, **_: Any) -> None:
+        request.data = b'{"MaxResults": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+
+    client.meta.events.register("before-sign.cloudtrail.LookupEvents", deep_body)
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        client.lookup_events()
+    assert error_of(caught)[0] == "SerializationException"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 

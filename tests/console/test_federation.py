@@ -122,6 +122,7 @@ def test_federation_token_credentials_sign_in_as_the_federated_user(
         ("wrong sessionKey", INVALID),
         ("another key's token", INVALID),
         ("not JSON", INVALID),
+        ("JSON nested 5,000 deep", INVALID),
         ("SessionDuration too short", "Invalid SessionDuration parameter"),
         ("SessionDuration too long", "Invalid SessionDuration parameter"),
     ],
@@ -143,6 +144,8 @@ def test_get_signin_token_refusals(
         session = session_of(role_credentials(sts) | {"AccessKeyId": credentials["AccessKeyId"]})
     elif kind == "not JSON":
         session = "sessionId=" + credentials["AccessKeyId"]
+    elif kind.startswith("JSON nested"):
+        session = "[" * 5_000 + "]" * 5_000  # deeper than Python's recursion limit
     else:
         session = session_of(credentials)
         extra["SessionDuration"] = "899" if kind.endswith("short") else "43201"

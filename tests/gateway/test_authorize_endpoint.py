@@ -205,6 +205,9 @@ def test_presigned_url(world: World) -> None:
     ("body", "caller", "status", "error"),
     [
         (b"{not json", "gateway", 400, "SerializationException"),
+        # Deeper than Python's recursion limit: refused as any other bad JSON, not a failure.
+        (b"[" * 100_000 + b"]" * 100_000, "gateway", 400, "SerializationException"),
+        (b'{"method": ' + b"[" * 100_000, "gateway", 400, "SerializationException"),
         (b'{"method": "GET"}', "gateway", 400, "ValidationException"),
         (
             b'{"method": "GET", "url": "/", "headers": {}, "context": {"aws:MultiFactorAuthPresent": "true"}}',

@@ -110,3 +110,16 @@ def test_routing_needs_the_action_and_stss_version(server: Server, body: str) ->
     status, text, _ = raw_call(server, body, sign=False)
     assert status == 403
     assert "<Code>MissingAuthenticationToken</Code>" in text
+
+
+def test_a_token_nested_too_deep_is_not_a_jwt(server: Server) -> None:
+    """A token whose header is JSON nested deeper than Python's recursion limit is refused as
+    any other malformed token (InvalidIdentityToken, 400), not answered with a failure."""
+    header = base64.urlsafe_b64encode(b"[" * 3_000 + b"]" * 3_000).decode().rstrip("=")
+    sts = unsigned_client(server, "sts")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        sts.assume_role_with_web_identity(
+            RoleArn=ROLE, RoleSessionName="ci", WebIdentityToken=f"{header}.e30.c2ln"
+        )
+    assert error_of(caught)[0] == "InvalidIdentityToken"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

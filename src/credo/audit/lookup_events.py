@@ -41,7 +41,7 @@ def precheck(operation: str, body: bytes | None) -> None:
         return
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return
     if not isinstance(document, dict):
         return
@@ -132,7 +132,7 @@ def _read_token(token: str, fingerprint: str) -> lookup.Cursor:
         raw = json.loads(base64.urlsafe_b64decode(token.encode()))
         moment = lookup.as_utc(datetime.fromisoformat(raw["t"]))
         event_id, bound = str(raw["i"]), raw["q"]
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError):
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, RecursionError):
         raise refused from None
     if bound != fingerprint:
         raise refused

@@ -71,7 +71,7 @@ def _credentials(session: str) -> tuple[str, str, str]:
     """(sessionId, sessionKey, sessionToken) of the ``Session`` parameter's JSON."""
     try:
         parsed = json.loads(session)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise Refused(INVALID_CREDENTIALS) from None
     if not isinstance(parsed, dict):
         raise Refused(INVALID_CREDENTIALS)

@@ -180,7 +180,7 @@ class JwksCache:
             ) from None
         try:
             value = json.loads(bytes(body))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise IDPCommunicationError(UNREACHABLE, detail=f"{where} did not answer JSON.") from None
         if not isinstance(value, dict):
             raise IDPCommunicationError(UNREACHABLE, detail=f"{where} did not answer a JSON object.")

@@ -66,7 +66,7 @@ def _segment(text: str) -> dict[str, Any]:
     """One base64url JSON object of a compact JWS."""
     try:
         value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidIdentityToken(NOT_A_JWT, detail="A part of the token is not base64url JSON.") from None
     if not isinstance(value, dict):
         raise InvalidIdentityToken(NOT_A_JWT, detail="A part of the token is not a JSON object.")

@@ -48,7 +48,7 @@ def read_request(body: bytes) -> OriginalRequest:
         data = json.loads(
             body.decode("utf-8", "surrogatepass") if body[:1] == b"{" and body[1:2] != b"\0" else body
         )
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise SerializationException("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise SerializationException("The request body must be a JSON object.")
