@@ -19,33 +19,26 @@ from tests.conftest import REGION, Server, start_server, stop_server
 WAIT = 20.0  # generous: the server's deadline is 1 s
 
 
-@pytest.fixture(scope="module")
-def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def _server_with_waits(
+    tmp_path_factory: pytest.TempPathFactory, request_timeout: str, keep_alive: str
+) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("limits")
-    server = start_server(
-        tmp,
-        "--dev",
-        "--data-dir",
-        str(tmp / "data"),
-        env={"CREDO_REQUEST_TIMEOUT": "1", "CREDO_KEEP_ALIVE_TIMEOUT": "1"},
-    )
+    env = {"CREDO_REQUEST_TIMEOUT": request_timeout, "CREDO_KEEP_ALIVE_TIMEOUT": keep_alive}
+    server = start_server(tmp, "--dev", "--data-dir", str(tmp / "data"), env=env)
     yield server
     stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A one-second request deadline and keep-alive wait."""
+    yield from _server_with_waits(tmp_path_factory, "1", "1")
 
 
 @pytest.fixture(scope="module")
 def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A one-second keep-alive wait, and a request deadline longer than any test waits."""
-    tmp = tmp_path_factory.mktemp("keep-alive")
-    server = start_server(
-        tmp,
-        "--dev",
-        "--data-dir",
-        str(tmp / "data"),
-        env={"CREDO_REQUEST_TIMEOUT": "600", "CREDO_KEEP_ALIVE_TIMEOUT": "1"},
-    )
-    yield server
-    stop_server(server)
+    yield from _server_with_waits(tmp_path_factory, "600", "1")
 
 
 UNSIGNED_REQUEST = (
