@@ -8,9 +8,10 @@ another on a fresh store each time:
    tags on every 10th user, and a read-only admin (``scale-admin``);
 2. start ``credo serve`` on it and time it until ``/readyz`` answers 200;
 3. measure (``benchmarks/scale_measure.py``), with 4 closed-loop clients: GetCallerIdentity and
-   GetUser on oneself for the first call of 1,000 users (cold caches), for users drawn at random
-   among all N (cache misses at large N: the caches are bounded), for users drawn among those
-   1,000 (the active set, cached at both sizes), and for one user again and again (warm);
+   GetUser on oneself for the first call of 1,000 users (cold caches), for users drawn among
+   those 1,000 (the active set, cached at both sizes; measured before the random draws, whose
+   other users would push them out of the bounded caches), for users drawn at random among all
+   N (cache misses at large N), and for one user again and again (warm);
    GetUser by the admin on random users and on the active set;
    ListUsers' first and last page (MaxItems 100 and 1000) from one client; the server's memory.
 
