@@ -137,6 +137,18 @@ def test_pipelined_requests_are_each_answered(patient_server: Server) -> None:
         assert rest == b""
 
 
+def test_websocket_upgrade_is_answered_as_http(patient_server: Server) -> None:
+    """credo serves no WebSocket: a handshake is answered as the plain GET it is (uvicorn would
+    otherwise hand the connection to its WebSocket protocol, and the app refuse it with 403)."""
+    with socket.create_connection(("127.0.0.1", _port(patient_server)), timeout=WAIT) as sock:
+        sock.sendall(
+            b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        answer, _ = _read_answer(sock)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
 def test_busy_connection_outlives_its_deadline(strict_server: Server) -> None:
     """Each request on a connection gets its own deadline: one second apart by less than the
     deadline, requests keep the connection open for longer than the deadline in all."""

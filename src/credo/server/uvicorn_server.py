@@ -21,6 +21,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "port": settings.port,
         "loop": "uvloop",
         "http": protocol_with_deadline(settings.request_timeout),
+        # credo serves no WebSocket: an Upgrade header is ignored, the request answered as HTTP
+        # (and the connection stays under the deadlines, which an upgraded one would leave).
+        "ws": "none",
         "timeout_keep_alive": max(1, round(settings.keep_alive_timeout)),
         "limit_concurrency": settings.max_connections,
         "access_log": False,
