@@ -91,7 +91,7 @@ def test_store_notices_writes_from_other_connections(tmp_path: Path) -> None:
 
 def test_store_notices_writes_made_outside_credo(tmp_path: Path) -> None:
     """A write that bypasses Store.write (a sqlite3 shell) still moves the generation, via the
-    once-a-second data_version backstop (here due at every call)."""
+    once-a-second data_version backstop (here due at every call), by its second check."""
     path = tmp_path / "shared.sqlite3"
     store = Store(f"sqlite:///{path}")
     try:
@@ -101,7 +101,30 @@ def test_store_notices_writes_made_outside_credo(tmp_path: Path) -> None:
         assert not store.changed()
         with sqlite3.connect(path) as outside:
             outside.execute("UPDATE store_epoch SET value = value + 1")
-        assert store.changed()
+        assert store.changed() or store.changed()
+        assert not store.changed()
+    finally:
+        store.dispose()
+
+
+def test_commit_whose_count_follows_is_not_taken_for_an_outside_write(tmp_path: Path) -> None:
+    """credo's writes count their commits just after committing: a backstop check in between sees
+    data_version moved without the count. Caches are not dropped for that (they were, every
+    few seconds under load: the audit trail's flush commits from another thread) as long as the
+    count follows before the next check. The gap is made here by a raw commit, then credo's."""
+    path = tmp_path / "shared.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    try:
+        upgrade(store)
+        store.backstop_seconds = 0.0
+        store.changed()
+        assert not store.changed()
+        with sqlite3.connect(path) as outside:
+            outside.execute("UPDATE store_epoch SET value = value + 1")
+        assert not store.changed()  # moved, but not counted yet: judged at the next check
+        with store.write_quietly():
+            pass  # a commit credo counts
+        assert not store.changed()
     finally:
         store.dispose()
 

@@ -143,6 +143,8 @@ class Store:
         self._backstop_due = 0.0
         self._backstop_version = -1
         self._backstop_commits = -1
+        # data_version moved without credo's count at the last check (see ``_catch_up``).
+        self._unexplained = False
         self._topics_seen = self._signal.topics_seen() if self._signal is not None else 0
         self._subscribers: list[Callable[[frozenset[str]], None]] = []
         self._feed: PostgresChangeFeed | None = None
@@ -268,7 +270,8 @@ class Store:
 
         SQLite file: compares the shared ``ChangeSignal``'s counter (no system call) and
         delivers what other processes published since; ``PRAGMA data_version`` once a second
-        catches writes made outside credo. PostgreSQL: the change feed is listening.
+        catches writes made outside credo (within two checks). PostgreSQL: the change feed is
+        listening.
         """
         if self._feed is not None:
             return self._feed.healthy
@@ -302,10 +305,18 @@ class Store:
             if now >= self._backstop_due:
                 self._backstop_due = now + self.backstop_seconds
                 version, commits = self._data_version(), signal.commits()
-                # Commits credo did not announce (data_version moved, credo's count did not).
-                if version != self._backstop_version and commits == self._backstop_commits:
+                if commits != self._backstop_commits or version == self._backstop_version:
+                    self._backstop_version, self._backstop_commits = version, commits
+                    self._unexplained = False
+                elif self._unexplained:
+                    # data_version moved and, a whole check later, credo's count still has not:
+                    # a commit credo did not make (a sqlite3 shell).
                     topics = frozenset({changes.EVERYTHING})
-                self._backstop_version, self._backstop_commits = version, commits
+                    self._backstop_version, self._unexplained = version, False
+                else:
+                    # Or one of credo's own, seen between its commit and its count (another
+                    # thread's write, its count waiting for the GIL): judged at the next check.
+                    self._unexplained = True
         if topics:
             self._delivered_by_feed(topics)
 
