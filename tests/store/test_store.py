@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,44 +90,45 @@ def test_store_notices_writes_from_other_connections(tmp_path: Path) -> None:
         second.dispose()
 
 
-def test_store_notices_writes_made_outside_credo(tmp_path: Path) -> None:
-    """A write that bypasses Store.write (a sqlite3 shell) still moves the generation, via the
-    once-a-second data_version backstop (here due at every call), by its second check."""
-    path = tmp_path / "shared.sqlite3"
-    store = Store(f"sqlite:///{path}")
+@pytest.fixture
+def backstopped(tmp_path: Path) -> Iterator[Store]:
+    """A settled SQLite store whose data_version backstop is due at every call."""
+    store = Store(f"sqlite:///{tmp_path / 'shared.sqlite3'}")
     try:
         upgrade(store)
         store.backstop_seconds = 0.0
         store.changed()
         assert not store.changed()
-        with sqlite3.connect(path) as outside:
-            outside.execute("UPDATE store_epoch SET value = value + 1")
-        assert store.changed() or store.changed()
-        assert not store.changed()
+        yield store
     finally:
         store.dispose()
 
 
-def test_commit_whose_count_follows_is_not_taken_for_an_outside_write(tmp_path: Path) -> None:
+def _write_outside_credo(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "shared.sqlite3") as outside:
+        outside.execute("UPDATE store_epoch SET value = value + 1")
+
+
+def test_store_notices_writes_made_outside_credo(backstopped: Store, tmp_path: Path) -> None:
+    """A write that bypasses Store.write (a sqlite3 shell) still moves the generation, via the
+    once-a-second data_version backstop (here due at every call), by its second check."""
+    _write_outside_credo(tmp_path)
+    assert backstopped.changed() or backstopped.changed()
+    assert not backstopped.changed()
+
+
+def test_commit_whose_count_follows_is_not_taken_for_an_outside_write(
+    backstopped: Store, tmp_path: Path
+) -> None:
     """credo's writes count their commits just after committing: a backstop check in between sees
     data_version moved without the count. Caches are not dropped for that (they were, every
     few seconds under load: the audit trail's flush commits from another thread) as long as the
     count follows before the next check. The gap is made here by a raw commit, then credo's."""
-    path = tmp_path / "shared.sqlite3"
-    store = Store(f"sqlite:///{path}")
-    try:
-        upgrade(store)
-        store.backstop_seconds = 0.0
-        store.changed()
-        assert not store.changed()
-        with sqlite3.connect(path) as outside:
-            outside.execute("UPDATE store_epoch SET value = value + 1")
-        assert not store.changed()  # moved, but not counted yet: judged at the next check
-        with store.write_quietly():
-            pass  # a commit credo counts
-        assert not store.changed()
-    finally:
-        store.dispose()
+    _write_outside_credo(tmp_path)
+    assert not backstopped.changed()  # moved, but not counted yet: judged at the next check
+    with backstopped.write_quietly():
+        pass  # a commit credo counts
+    assert not backstopped.changed()
 
 
 def test_change_signal_file_is_private(tmp_path: Path) -> None:

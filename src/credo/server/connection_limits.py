@@ -105,15 +105,16 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        now = self.loop.time()
         if self.pipeline or self.transport.is_closing():
             super().on_response_complete()  # the next pipelined request starts, or nothing waits
         else:
             # uvicorn's own steps but for its keep-alive timer: the sweeper keeps that wait.
             self.server_state.total_requests += 1
             self.flow.resume_reading()
-            self.idle_since = self.loop.time()
+            self.idle_since = now
         if not self.transport.is_closing():
-            self.armed_at = self.loop.time()  # the next request gets its own deadline
+            self.armed_at = now  # the next request gets its own deadline
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.armed_at = self.idle_since = None
