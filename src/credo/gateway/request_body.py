@@ -41,6 +41,8 @@ _FIELDS = frozenset(
 )
 _HASH = re.compile(r"[0-9a-f]{64}\Z")
 _METHOD = re.compile(r"[A-Z]{1,16}\Z")
+_USUAL_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_TEXT_OR_ABSENT = frozenset({str, type(None)})
 
 
 def read_request(body: bytes) -> OriginalRequest:
@@ -56,6 +58,52 @@ def read_request(body: bytes) -> OriginalRequest:
     if not _FIELDS.issuperset(data):
         unknown = sorted(set(data) - _FIELDS)
         raise ValidationException(f"Unknown field {unknown[0]!r}; fields are {', '.join(sorted(_FIELDS))}.")
+    return _usual(data) or _checked(data)
+
+
+def _usual(data: dict[str, Any]) -> OriginalRequest | None:
+    """The request, when every field is of the plain form nearly every call sends; else ``None``
+    (then ``_checked`` reads it, and says what is wrong). A third of ``_checked``'s time: this
+    runs on every decision."""
+    get = data.get
+    texts = (
+        method := get("method"),
+        url := get("url"),
+        payload_hash := get("payload_hash"),
+        source_ip := get("source_ip"),
+        service := get("service"),
+        action := get("action"),
+        resource := get("resource"),
+    )
+    secure = get("secure_transport", False)
+    if (
+        not _TEXT_OR_ABSENT.issuperset(map(type, texts))
+        or method not in _USUAL_METHODS
+        or url.__class__ is not str
+        or url[:1] != "/"
+        or not (payload_hash is None or payload_hash == UNSIGNED_PAYLOAD or _HASH.match(payload_hash))
+        or secure.__class__ is not bool
+    ):
+        return None
+    resource_policy = get("resource_policy")
+    context = get("context")
+    return OriginalRequest(
+        method,
+        url,
+        _headers(get("headers")),
+        payload_hash or UNSIGNED_PAYLOAD,
+        source_ip or "",
+        secure,
+        service or None,
+        action or None,
+        resource or None,
+        None if resource_policy is None else _resource_policy(resource_policy),
+        {} if context is None else _context(context),
+    )
+
+
+def _checked(data: dict[str, Any]) -> OriginalRequest:
+    """The request, each field checked in turn: the first that is wrong is refused."""
     method = _string(data, "method", required=True).upper()
     if not _METHOD.match(method):
         raise ValidationException(f"method {method!r} is not an HTTP method.")

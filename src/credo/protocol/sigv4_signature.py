@@ -61,20 +61,40 @@ def read_signature(headers: Headers, query: Sequence[tuple[str, str]]) -> Signat
 
 def _from_header(authorization: str, headers: Headers) -> Signature:
     amz_date = headers.get("x-amz-date")
+    # awscurl sends an empty token with long-term keys; AWS takes that as no token.
+    session_token = headers.get("x-amz-security-token") or None
     signature = authorization[-64:]
     # A client's header is the same but for its signature (64 hex digits) from one request to the
-    # next: what comes before is matched once (``_usual_head``), the signature checked on its own.
-    usual = (
-        _usual_head(authorization[:-64])
-        if authorization[-74:-64] == "Signature=" and signature.isascii() and signature.isalnum()
-        else None
-    )
-    if usual is None:
-        match = _USUAL_AUTHORIZATION.fullmatch(authorization)
-        usual = (match[1], match[2]) if match is not None else None
-        signature = match[3] if match is not None else ""
-    if usual is not None and amz_date is not None:
-        credential, signed_headers = usual
+    # next: what comes before is read once (``_usual_claim``), the signature checked on its own.
+    if (
+        amz_date is not None
+        and authorization[-74:-64] == "Signature="
+        and signature.isascii()
+        and signature.encode().isalnum()  # bytes: str.isalnum reads the Unicode tables
+    ):
+        claim = _usual_claim(authorization[:-64])
+        if claim is not None and claim.scope_date == amz_date[:8]:
+            try:
+                signed_at = _parse_amz_date(amz_date)
+            except ValueError:
+                pass  # refused below, in AWS's words
+            else:
+                return Signature(
+                    claim.access_key_id,
+                    claim.scope,
+                    claim.region,
+                    claim.service,
+                    claim.signed_headers,
+                    signature.lower(),
+                    signed_at,
+                    amz_date,
+                    session_token,
+                    False,
+                    None,
+                )
+    match = _USUAL_AUTHORIZATION.fullmatch(authorization)
+    if match is not None and amz_date is not None:
+        credential, signed_headers, signature = match[1], match[2], match[3]
         timestamp, amz_text = _timestamp(amz_date, None)
     else:
         credential, signed_headers, signature, timestamp, amz_text = _parse_authorization(
@@ -86,21 +106,40 @@ def _from_header(authorization: str, headers: Headers) -> Signature:
         signature,
         timestamp,
         amz_text,
-        # awscurl sends an empty token with long-term keys; AWS takes that as no token.
-        headers.get("x-amz-security-token") or None,
+        session_token,
         presigned=False,
         expires=None,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What a usual header says before its signature, once read and found well formed."""
+
+    access_key_id: str
+    scope: str
+    scope_date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+
+
 @lru_cache(maxsize=1024)
-def _usual_head(head: str) -> tuple[str, str] | None:
-    """Credential and SignedHeaders of a usual header's part before its signature's digits.
+def _usual_claim(head: str) -> _Claim | None:
+    """The claim of a usual header's part before its signature's digits; ``None`` when it is not
+    usual or not well formed (the general path then refuses it, in AWS's words).
 
     The last group cannot reach back before ``Signature=`` (it excludes ``=``), so the whole
     header matches exactly when this part followed by any digit does, with the same groups."""
     match = _USUAL_AUTHORIZATION.fullmatch(head + "0")
-    return (match[1], match[2]) if match is not None else None
+    if match is None:
+        return None
+    key_id, _, scope = match[1].partition("/")
+    parts = _scope_parts(scope) if key_id else None
+    names = _header_names(match[2])
+    if parts is None or "host" not in names:
+        return None
+    return _Claim(key_id, scope, parts[0], parts[1], parts[2], names)
 
 
 def _parse_authorization(
