@@ -21,7 +21,11 @@ def body(**fields: Any) -> bytes:
 
 def test_the_least_a_call_sends() -> None:
     request = read_request(body())
-    assert (request.method, request.url, request.headers) == ("GET", "/widgets/w-1", {"host": "widgets.example"})
+    assert (request.method, request.url, request.headers) == (
+        "GET",
+        "/widgets/w-1",
+        {"host": "widgets.example"},
+    )
     assert request.payload_hash == UNSIGNED_PAYLOAD
     assert (request.source_ip, request.secure_transport) == ("", False)
     assert (request.service, request.action, request.resource) == (None, None, None)
@@ -30,7 +34,10 @@ def test_the_least_a_call_sends() -> None:
 
 
 def test_every_field() -> None:
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+    }
     request = read_request(
         body(
             method="post",
@@ -45,9 +52,16 @@ def test_every_field() -> None:
             context={"widgets:Color": "red", "widgets:Tags": ["a", "b"]},
         )
     )
-    assert (request.method, request.url, request.payload_hash) == ("POST", "https://widgets.example/widgets?x=1", HASH)
+    assert (request.method, request.url, request.payload_hash) == (
+        "POST",
+        "https://widgets.example/widgets?x=1",
+        HASH,
+    )
     assert (request.source_ip, request.secure_transport, request.service) == ("203.0.113.7", True, "widgets")
-    assert (request.action, request.resource) == ("GetWidget", "arn:aws:widgets:us-east-1:123456789012:widget/w-1")
+    assert (request.action, request.resource) == (
+        "GetWidget",
+        "arn:aws:widgets:us-east-1:123456789012:widget/w-1",
+    )
     assert request.resource_policy is not None
     assert dict(request.context) == {"widgets:Color": "red", "widgets:Tags": ["a", "b"]}
     # The policy as JSON text reads the same.
@@ -94,13 +108,21 @@ def test_utf16_body() -> None:
         (b'["GET"]', SerializationException, "The request body must be a JSON object."),
         (b'"GET"', SerializationException, "The request body must be a JSON object."),
         (body(verb="GET"), ValidationException, "Unknown field 'verb'; fields are action, context, headers,"),
-        (json.dumps({"url": "/", "headers": {}}).encode(), ValidationException, "method must be a non-empty string."),
+        (
+            json.dumps({"url": "/", "headers": {}}).encode(),
+            ValidationException,
+            "method must be a non-empty string.",
+        ),
         (body(method=""), ValidationException, "method must be a non-empty string."),
         (body(method=7), ValidationException, "method must be a non-empty string."),
         (body(method="GE T"), ValidationException, "method 'GE T' is not an HTTP method."),
         (body(method="G" * 17), ValidationException, "is not an HTTP method."),
         (body(method="G\u0130"), ValidationException, "is not an HTTP method."),
-        (json.dumps({"method": "GET", "headers": {}}).encode(), ValidationException, "url must be a non-empty string."),
+        (
+            json.dumps({"method": "GET", "headers": {}}).encode(),
+            ValidationException,
+            "url must be a non-empty string.",
+        ),
         (body(url=["/"]), ValidationException, "url must be a non-empty string."),
         (body(url="widgets/w-1"), ValidationException, "url is the request's path and query"),
         (body(url="ftp://x/y"), ValidationException, "url is the request's path and query"),
@@ -115,7 +137,11 @@ def test_utf16_body() -> None:
         (body(action={}), ValidationException, "action must be a string."),
         (body(resource=["arn"]), ValidationException, "resource must be a string."),
         (body(headers="Host: a"), ValidationException, "headers must be an object of names and values"),
-        (json.dumps({"method": "GET", "url": "/"}).encode(), ValidationException, "headers must be an object"),
+        (
+            json.dumps({"method": "GET", "url": "/"}).encode(),
+            ValidationException,
+            "headers must be an object",
+        ),
         (body(headers=[["Host"]]), ValidationException, "headers must be an object of names and values"),
         (body(headers={"Host": 7}), ValidationException, "header names and values must be strings."),
         (body(headers={"Host": ["a", 7]}), ValidationException, "header names and values must be strings."),
@@ -124,10 +150,18 @@ def test_utf16_body() -> None:
         (body(headers={"H\u0100": "a"}), ValidationException, "is not Latin-1 text"),
         (body(headers={"Host": ["a", "\u20ac"]}), ValidationException, "header 'Host' is not Latin-1 text"),
         (body(context=["widgets:Color"]), ValidationException, "context must be an object"),
-        (body(context={"Color": "red"}), ValidationException, "context key 'Color': pass the service's own keys"),
+        (
+            body(context={"Color": "red"}),
+            ValidationException,
+            "context key 'Color': pass the service's own keys",
+        ),
         (body(context={"AWS:SourceIp": "1.2.3.4"}), ValidationException, "context key 'AWS:SourceIp'"),
         (body(context={"widgets:Color": 1}), ValidationException, "takes a string or a list of strings."),
-        (body(context={"widgets:Color": ["a", 1]}), ValidationException, "takes a string or a list of strings."),
+        (
+            body(context={"widgets:Color": ["a", 1]}),
+            ValidationException,
+            "takes a string or a list of strings.",
+        ),
         (body(resource_policy={"Statement": []}), MalformedPolicyDocument, ""),
         (body(resource_policy="{"), MalformedPolicyDocument, ""),
     ],

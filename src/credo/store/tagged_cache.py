@@ -70,7 +70,7 @@ class TaggedCache(Generic[K, V]):
         if found is None:
             self.misses += 1
             return MISS
-        try:
+        try:  # noqa: SIM105 (contextlib.suppress: a context manager on every hit)
             self._entries.move_to_end(key)
         except KeyError:
             pass  # dropped since: the value read stands, as it would had the drop come next
