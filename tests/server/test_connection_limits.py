@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from tests.conftest import REGION, Server, start_server, stop_server
+from tests.server.raw_http import UNSIGNED_REQUEST, port_of, read_answer
 
 WAIT = 20.0  # generous: the server's deadline is 1 s
 
@@ -39,36 +40,6 @@ def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A one-second keep-alive wait, and a request deadline longer than any test waits."""
     yield from _server_with_waits(tmp_path_factory, "600", "1")
-
-
-UNSIGNED_REQUEST = (
-    b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-    b"Content-Length: 24\r\n\r\nAction=GetCallerIdentity"
-)
-
-
-def _read_answer(sock: socket.socket, pending: bytes = b"") -> tuple[bytes, bytes]:
-    """One whole answer (head and Content-Length body), and what came after it."""
-    data = pending
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        assert chunk, f"closed before a whole answer: {data!r}"
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":", 1)[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    while len(rest) < length:
-        chunk = sock.recv(4096)
-        assert chunk, "closed mid-answer"
-        rest += chunk
-    return head + b"\r\n\r\n" + rest[:length], rest[length:]
-
-
-def _port(server: Server) -> int:
-    return int(server.endpoint.rsplit(":", 1)[1])
 
 
 def _silent(sock: socket.socket) -> None:
@@ -98,7 +69,7 @@ def test_stalled_connection_is_closed_while_others_are_served(
     strict_server: Server, behave: Callable[[socket.socket], None]
 ) -> None:
     """The server closes a connection that stalls mid-request, and answers others meanwhile."""
-    with socket.create_connection(("127.0.0.1", _port(strict_server)), timeout=WAIT) as sock:
+    with socket.create_connection(("127.0.0.1", port_of(strict_server)), timeout=WAIT) as sock:
         behave(sock)
         sts = boto3.client(
             "sts",
@@ -118,9 +89,9 @@ def test_stalled_connection_is_closed_while_others_are_served(
 def test_idle_kept_alive_connection_is_closed(patient_server: Server) -> None:
     """After an answer, a connection that sends nothing more is closed after the keep-alive wait
     (1 s here), long before its request deadline (600 s)."""
-    with socket.create_connection(("127.0.0.1", _port(patient_server)), timeout=WAIT) as sock:
+    with socket.create_connection(("127.0.0.1", port_of(patient_server)), timeout=WAIT) as sock:
         sock.sendall(UNSIGNED_REQUEST)
-        answer, rest = _read_answer(sock)
+        answer, rest = read_answer(sock)
         assert answer.startswith(b"HTTP/1.1 403 ") and b"MissingAuthenticationToken" in answer
         assert rest == b""
         assert sock.recv(4096) == b""  # closed by the server, within WAIT (else socket.timeout)
@@ -128,11 +99,11 @@ def test_idle_kept_alive_connection_is_closed(patient_server: Server) -> None:
 
 def test_pipelined_requests_are_each_answered(patient_server: Server) -> None:
     """Three requests sent in one write get three answers, in order, on the connection."""
-    with socket.create_connection(("127.0.0.1", _port(patient_server)), timeout=WAIT) as sock:
+    with socket.create_connection(("127.0.0.1", port_of(patient_server)), timeout=WAIT) as sock:
         sock.sendall(UNSIGNED_REQUEST * 3)
         rest = b""
         for _ in range(3):
-            answer, rest = _read_answer(sock, rest)
+            answer, rest = read_answer(sock, rest)
             assert answer.startswith(b"HTTP/1.1 403 ")
         assert rest == b""
 
@@ -140,24 +111,24 @@ def test_pipelined_requests_are_each_answered(patient_server: Server) -> None:
 def test_websocket_upgrade_is_answered_as_http(patient_server: Server) -> None:
     """credo serves no WebSocket: a handshake is answered as the plain GET it is (uvicorn would
     otherwise hand the connection to its WebSocket protocol, and the app refuse it with 403)."""
-    with socket.create_connection(("127.0.0.1", _port(patient_server)), timeout=WAIT) as sock:
+    with socket.create_connection(("127.0.0.1", port_of(patient_server)), timeout=WAIT) as sock:
         sock.sendall(
             b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         )
-        answer, _ = _read_answer(sock)
+        answer, _ = read_answer(sock)
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
 
 
 def test_busy_connection_outlives_its_deadline(strict_server: Server) -> None:
     """Each request on a connection gets its own deadline: one second apart by less than the
     deadline, requests keep the connection open for longer than the deadline in all."""
-    with socket.create_connection(("127.0.0.1", _port(strict_server)), timeout=WAIT) as sock:
+    with socket.create_connection(("127.0.0.1", port_of(strict_server)), timeout=WAIT) as sock:
         started = time.monotonic()
         answers = 0
         while time.monotonic() - started < 2.5:
             sock.sendall(UNSIGNED_REQUEST)
-            answer, rest = _read_answer(sock)
+            answer, rest = read_answer(sock)
             assert answer.startswith(b"HTTP/1.1 403 ") and rest == b""
             answers += 1
             time.sleep(0.2)
@@ -174,7 +145,7 @@ def test_bad_limit_settings_are_refused_clearly(tmp_path: Path) -> None:
 
 def test_huge_request_head_is_refused(strict_server: Server) -> None:
     """Headers beyond 1 MiB are answered 400 and the connection closed; the server goes on."""
-    with socket.create_connection(("127.0.0.1", _port(strict_server)), timeout=WAIT) as sock:
+    with socket.create_connection(("127.0.0.1", port_of(strict_server)), timeout=WAIT) as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         try:
             for _ in range(1100):  # 1,100 × 1 KiB header lines

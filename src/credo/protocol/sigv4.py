@@ -35,11 +35,9 @@ __all__ = [
     "MAX_SKEW_SECONDS",
     "Headers",
     "Signature",
-    "canonical_request",
     "canonical_request_for_hash",
     "check_canonical",
     "check_time",
-    "expected_signature",
     "parse_query_string",
     "read_headers",
     "read_signature",
@@ -126,26 +124,6 @@ def signing_key(secret: str, scope_date: str, region: str, service: str) -> byte
     return hmac.digest(key, b"aws4_request", "sha256")
 
 
-def canonical_request(
-    signature: Signature,
-    method: str,
-    path: str,
-    query: Sequence[tuple[str, str]],
-    headers: Headers,
-    body: bytes,
-) -> str:
-    """The canonical request exactly as the client built it before signing."""
-    # The body carries the Query parameters, so it is always signed: UNSIGNED-PAYLOAD (S3's
-    # presigned style) would let anyone rewrite the parameters of a captured request.
-    payload_hash = hashlib.sha256(body).hexdigest()
-    claimed = headers.get("x-amz-content-sha256")
-    if claimed and claimed != payload_hash:
-        raise SignatureDoesNotMatch(
-            "The provided 'x-amz-content-sha256' header does not match what was computed."
-        )
-    return canonical_request_for_hash(signature, method, path, query, headers, payload_hash)
-
-
 def canonical_request_for_hash(
     signature: Signature,
     method: str,
@@ -164,10 +142,12 @@ def canonical_request_for_hash(
             if not (signature.presigned and key == "X-Amz-Signature")
         )
         canonical_query = "&".join(f"{k}={v}" for k, v in pairs)
+    if not (path[:1] == "/" and "//" not in path and "/." not in path and _PLAIN_PATH.fullmatch(path)):
+        path = _canonical_path(path)  # else nothing to normalize or encode (nearly every path)
     get = headers.get
     lines = [f"{name}:{' '.join(get(name, '').split())}\n" for name in signature.signed_headers]
     return (
-        f"{method}\n{_canonical_path(path)}\n{canonical_query}\n{''.join(lines)}\n"
+        f"{method}\n{path}\n{canonical_query}\n{''.join(lines)}\n"
         f"{';'.join(signature.signed_headers)}\n{payload_hash}"
     )
 
@@ -179,8 +159,8 @@ def _trimmed(value: str) -> str:
 
 
 def _canonical_path(path: str) -> str:
-    if path[:1] == "/" and "//" not in path and "/." not in path and _PLAIN_PATH.fullmatch(path):
-        return path  # nothing to normalize or encode: unreserved characters, no empty or dot segments
+    """The path without empty, ``.`` and ``..`` segments, percent-encoded once more (SigV4 for
+    services other than S3)."""
     segments: list[str] = []
     for segment in path.split("/"):
         if segment in {"", "."}:
@@ -194,16 +174,6 @@ def _canonical_path(path: str) -> str:
     if path.endswith("/") and normalized != "/":
         normalized += "/"
     return quote(normalized, safe="/~")
-
-
-def expected_signature(signature: Signature, secret: str, canonical: str) -> str:
-    string_to_sign = (
-        f"{ALGORITHM}\n{signature.amz_date}\n{signature.scope}\n"
-        f"{hashlib.sha256(canonical.encode()).hexdigest()}"
-    )
-    mac = _scope_mac(secret, signature.scope).copy()
-    mac.update(string_to_sign.encode())
-    return mac.hexdigest()
 
 
 @lru_cache(maxsize=4096)
@@ -233,11 +203,25 @@ def verify(
     body: bytes,
 ) -> None:
     """Raise ``SignatureDoesNotMatch`` unless ``signature`` is right for this request and secret."""
-    check_canonical(signature, secret, canonical_request(signature, method, path, query, headers, body))
+    # The body carries the Query parameters, so it is always signed: UNSIGNED-PAYLOAD (S3's
+    # presigned style) would let anyone rewrite the parameters of a captured request.
+    payload_hash = hashlib.sha256(body).hexdigest()
+    claimed = headers.get("x-amz-content-sha256")
+    if claimed and claimed != payload_hash:
+        raise SignatureDoesNotMatch(
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    check_canonical(
+        signature, secret, canonical_request_for_hash(signature, method, path, query, headers, payload_hash)
+    )
 
 
 def check_canonical(signature: Signature, secret: str, canonical: str) -> None:
     """Raise ``SignatureDoesNotMatch`` unless ``signature`` signs ``canonical`` with ``secret``."""
-    expected = expected_signature(signature, secret, canonical)
-    if not hmac.compare_digest(expected.encode(), signature.signature.encode()):
+    mac = _scope_mac(secret, signature.scope).copy()
+    mac.update(
+        f"{ALGORITHM}\n{signature.amz_date}\n{signature.scope}\n"
+        f"{hashlib.sha256(canonical.encode()).hexdigest()}".encode()  # the string to sign
+    )
+    if not hmac.compare_digest(mac.hexdigest().encode(), signature.signature.encode()):
         raise SignatureDoesNotMatch()

@@ -19,8 +19,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+from typing import cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from credo.server.reply_writes import HeldHeadTransport
 
 log = logging.getLogger("credo.server")
 
@@ -76,6 +79,8 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # Responses write through it: head and body in one write (reply_writes).
+        self.transport = cast(asyncio.Transport, HeldHeadTransport(transport, self))
         loop = self.loop
         sweeper = _SWEEPERS.get(loop)
         if sweeper is None:
@@ -105,6 +110,7 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        cast(HeldHeadTransport, self.transport).flush()  # a response without a body write (HEAD)
         now = self.loop.time()
         if self.pipeline or self.transport.is_closing():
             super().on_response_complete()  # the next pipelined request starts, or nothing waits
