@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -56,13 +55,26 @@ def verdict_json(verdict: Verdict) -> bytes:
     ).encode()
 
 
-@lru_cache(maxsize=1024)
+# id(matched) -> (matched, its JSON). The entry holds the tuple, so its id cannot be reused while
+# the entry lives; the identity check makes a hit exact. Keyed by id, not by the tuple: hashing
+# a tuple of MatchedStatement runs a dataclass __hash__ per statement, on every decision.
+_STATEMENTS_JSON: dict[int, tuple[tuple[MatchedStatement, ...], str]] = {}
+_STATEMENTS_JSON_LIMIT = 1024
+
+
 def _statements_json(matched: tuple[MatchedStatement, ...]) -> str:
-    """Cached: a key's repeated requests are allowed by the same statements."""
-    return json.dumps(
+    """Made once per remembered judgement: a key's repeated requests are allowed by the same one."""
+    found = _STATEMENTS_JSON.get(id(matched))
+    if found is not None and found[0] is matched:
+        return found[1]
+    text = json.dumps(
         [{"policyId": m.policy_id, "sid": m.sid, "effect": m.effect, "line": m.start_line} for m in matched],
         separators=(",", ":"),
     )
+    if len(_STATEMENTS_JSON) >= _STATEMENTS_JSON_LIMIT:
+        _STATEMENTS_JSON.clear()
+    _STATEMENTS_JSON[id(matched)] = (matched, text)
+    return text
 
 
 def _text(value: str | None) -> str:
