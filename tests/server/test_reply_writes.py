@@ -2,19 +2,24 @@
 
 What the client's kernel counts (``TCP_INFO``'s data segments received) shows it from outside:
 two for an answer whose head and body were written apart. The cases that must not wait for a
-body are here too: ``100 Continue``, an answer to ``HEAD``, a connection the answer closes.
+body are here too: ``100 Continue``, an answer to ``HEAD``, a connection the answer closes; and,
+from an app served on credo's protocol (``shaped_replies_app``), the shapes credo's own routes never
+use: a streamed answer, a broken one, the connection limit's 503.
 """
 
 from __future__ import annotations
 
 import socket
 import struct
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import Server, start_server, stop_server
+from tests.conftest import Server, free_port, start_server, stop_server
 from tests.server.raw_http import UNSIGNED_REQUEST, port_of, read_answer, read_head
 
 WAIT = 10.0  # a held head would never come: the read times out instead
@@ -102,3 +107,71 @@ def test_answer_that_closes_the_connection_is_whole(
         assert received.endswith(b"\r\n\r\n")
     else:
         assert received.endswith(b"</ErrorResponse>") or received.endswith(b"</Response>")
+
+
+@pytest.fixture(scope="module")
+def shaped() -> Iterator[int]:
+    """``shaped_replies_app`` on credo's protocol, at most two connections; its port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.server.shaped_replies_app", str(port), "2"],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _received_until_closed(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(4096):
+            received += chunk
+        return received
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="TCP_INFO's layout is Linux's")
+def test_streamed_answer_leaves_with_its_first_chunk(shaped: int) -> None:
+    """No length: chunked, the head and first chunk in one segment, then the rest."""
+    with socket.create_connection(("127.0.0.1", shaped), timeout=WAIT) as sock:
+        sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        head, rest = read_head(sock)
+        while not rest.endswith(b"0\r\n\r\n"):
+            chunk = sock.recv(4096)
+            assert chunk, "closed mid-answer"
+            rest += chunk
+        assert head.startswith(b"HTTP/1.1 200 ") and b"transfer-encoding: chunked" in head
+        assert rest == b"6\r\nfirst,\r\n6\r\nsecond\r\n0\r\n\r\n"
+        assert _data_segments_received(sock) == 2
+
+
+@pytest.mark.parametrize("path", ["/bad-header", "/unfinished"])
+def test_broken_answer_is_not_sent(shaped: int, path: str) -> None:
+    """A header value that would split the head, or a response never completed: the connection
+    is closed and not one byte of the head leaves (no header can be smuggled in)."""
+    assert _received_until_closed(shaped, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()) == b""
+
+
+def test_head_request_gets_the_head_only(shaped: int) -> None:
+    received = _received_until_closed(shaped, b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert received.startswith(b"HTTP/1.1 200 ") and received.endswith(b"\r\n\r\n")
+    assert b"content-length: 2\r\n" in received
+
+
+def test_connection_past_the_limit_is_answered_503(shaped: int) -> None:
+    with socket.create_connection(("127.0.0.1", shaped), timeout=WAIT) as first:
+        first.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_answer(first)[0].endswith(b"\r\n\r\nok")
+        received = _received_until_closed(shaped, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert received.startswith(b"HTTP/1.1 503 ") and received.endswith(b"Service Unavailable")

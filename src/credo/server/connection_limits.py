@@ -19,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
-from typing import cast
+from urllib.parse import unquote
 
+import httptools
+from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from credo.server.reply_writes import HeldHeadTransport
+from credo.server.reply_writes import ReplyCycle
 
 log = logging.getLogger("credo.server")
 
@@ -79,8 +81,6 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        # Responses write through it: head and body in one write (reply_writes).
-        self.transport = cast(asyncio.Transport, HeldHeadTransport(transport, self))
         loop = self.loop
         sweeper = _SWEEPERS.get(loop)
         if sweeper is None:
@@ -101,8 +101,47 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
             self.send_400_response("Request headers too large.")
 
     def on_headers_complete(self) -> None:
+        """uvicorn's steps at the end of a request's head (the scope's method, path and query, the
+        concurrency limit, a pipelined request queued), with a ``ReplyCycle`` for the request: each
+        answer in one write (``reply_writes``). No WebSocket upgrade to consider (``ws="none"``)."""
         self._in_head = False
-        super().on_headers_complete()
+        parser, scope = self.parser, self.scope
+        version = parser.get_http_version()
+        scope["method"] = parser.get_method().decode("ascii")
+        if version != "1.1":
+            scope["http_version"] = version
+        url = httptools.parse_url(self.url)
+        raw_path: bytes = url.path
+        path = raw_path.decode("ascii")
+        if "%" in path:
+            path = unquote(path)
+        scope["path"] = self.root_path + path
+        scope["raw_path"] = self.root_path.encode("ascii") + raw_path
+        scope["query_string"] = url.query or b""
+        app = self.app
+        limit = self.limit_concurrency
+        if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
+            app = service_unavailable
+            self.logger.warning("Exceeded concurrency limit.")
+        previous = self.cycle
+        self.cycle = cycle = ReplyCycle(
+            scope=scope,
+            transport=self.transport,
+            flow=self.flow,
+            logger=self.logger,
+            access_logger=self.access_logger,
+            access_log=self.access_log,
+            default_headers=self.server_state.default_headers,
+            message_event=asyncio.Event(),
+            expect_100_continue=self.expect_100_continue,
+            keep_alive=version != "1.0" and parser.should_keep_alive(),
+            on_response=self.on_response_complete,
+        )
+        if previous is None or previous.response_complete:
+            self._start_asgi_task(cycle, app)
+        else:  # pipelined: starts when the one before it is answered
+            self.flow.pause_reading()
+            self.pipeline.appendleft((cycle, app))
 
     def on_message_complete(self) -> None:
         self.armed_at = None
@@ -110,7 +149,6 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        cast(HeldHeadTransport, self.transport).flush()  # a response without a body write (HEAD)
         now = self.loop.time()
         if self.pipeline or self.transport.is_closing():
             super().on_response_complete()  # the next pipelined request starts, or nothing waits
