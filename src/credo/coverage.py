@@ -2,13 +2,18 @@
 and CloudTrail operation, and whether credo answers it.
 
 Run ``python -m credo.coverage`` after adding operations; a test fails while the file on
-disk differs from what this module generates.
+disk differs from what this module generates. The models are botocore's, and a botocore release
+now and then adds operations: the document names the version it was generated from, and against
+another one only credo's side (the operations it answers) is held to the file.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+
+import botocore
 
 from credo.protocol import model
 from credo.server.operations import JSON_OPERATIONS, OPERATIONS, REST_JSON_OPERATIONS
@@ -173,6 +178,8 @@ def render() -> str:
         "(`credo.server.operations.OPERATIONS`, `JSON_OPERATIONS` and `REST_JSON_OPERATIONS`).",
         "Do not edit by hand.",
         "",
+        f"Models of botocore {botocore.__version__}.",
+        "",
     ]
     summary: list[str] = []
     sections: list[str] = []
@@ -203,6 +210,24 @@ def render() -> str:
         "",
     ]
     return "\n".join([*lines, *summary, "", *sections, *differences])
+
+
+def generated_with(document: str) -> str | None:
+    """The botocore version a generated document names."""
+    found = re.search(r"^Models of botocore (\S+)\.$", document, re.MULTILINE)
+    return found[1] if found else None
+
+
+def answered(document: str) -> list[tuple[str, str]]:
+    """The operations a document marks as answered: (section, operation)."""
+    found: list[tuple[str, str]] = []
+    section = ""
+    for line in document.splitlines():
+        if line.startswith("## "):
+            section = line[3:]
+        elif line.startswith("| ") and line.endswith(" | yes |"):
+            found.append((section, line[2:-8]))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
