@@ -139,22 +139,29 @@ def start_server(
     command = [CREDO, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     if database_url:
         command += ["--database-url", database_url]
-    log_path = tmp / f"server-{port}.log"
+    return launch(command, port, tmp / f"server-{port}.log", env)
+
+
+def launch(
+    command: list[str], port: int, log_path: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Server:
+    """Run ``command``, a server that listens on loopback ``port``, and wait until it accepts."""
     full_env = {**os.environ, **(env or {})}
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=full_env)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=cwd)
     server = Server(f"http://127.0.0.1:{port}", process, log_path)
+    name = Path(command[0]).name
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"credo serve exited with {process.returncode}:\n{server.log()}")
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.log()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return server
         except OSError:
             time.sleep(0.05)
     process.kill()
-    raise RuntimeError(f"credo serve did not start:\n{server.log()}")
+    raise RuntimeError(f"{name} did not start:\n{server.log()}")
 
 
 def stop_server(server: Server) -> None:

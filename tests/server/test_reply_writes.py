@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import socket
 import struct
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Server, free_port, start_server, stop_server
+from tests.conftest import Server, free_port, launch, start_server, stop_server
 from tests.server.raw_http import UNSIGNED_REQUEST, port_of, read_answer, read_head
 
 WAIT = 10.0  # a held head would never come: the read times out instead
@@ -110,26 +108,14 @@ def test_answer_that_closes_the_connection_is_whole(
 
 
 @pytest.fixture(scope="module")
-def shaped() -> Iterator[int]:
+def shaped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """``shaped_replies_app`` on credo's protocol, at most two connections; its port."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.server.shaped_replies_app", str(port), "2"],
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
-                time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    command = [sys.executable, "-m", "tests.server.shaped_replies_app", str(port), "2"]
+    log_path = tmp_path_factory.mktemp("shaped") / "app.log"
+    running = launch(command, port, log_path, cwd=Path(__file__).resolve().parents[2])
+    yield port
+    stop_server(running)
 
 
 def _received_until_closed(port: int, request: bytes) -> bytes:
