@@ -286,6 +286,12 @@ def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> t
     return error["Code"], error["Message"]
 
 
+def last_changed(text: str) -> str:
+    """The text with its last character replaced by another: a forged secret, signature or
+    token that is sure to differ (appending a fixed character matches once in 64)."""
+    return text[:-1] + ("0" if text[-1] != "0" else "1")
+
+
 def allow(*actions: str, resource: str = "*") -> dict[str, Any]:
     """A one-statement identity policy allowing ``actions`` on ``resource``."""
     return {

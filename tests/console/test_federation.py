@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from credo.console.federation import safe_destination
-from tests.conftest import DEV_ACCOUNT, Server, allow
+from tests.conftest import DEV_ACCOUNT, Server, allow, last_changed
 
 ROLE_SESSION = f"arn:aws:sts::{DEV_ACCOUNT}:assumed-role/console/broker-session"
 INVALID = "Invalid credentials parameter"
@@ -139,7 +139,7 @@ def test_get_signin_token_refusals(
     elif kind == "GetSessionToken":
         session = session_of(sts.get_session_token()["Credentials"])
     elif kind == "wrong sessionKey":
-        session = session_of(credentials | {"SecretAccessKey": credentials["SecretAccessKey"][:-1] + "x"})
+        session = session_of(credentials | {"SecretAccessKey": last_changed(credentials["SecretAccessKey"])})
     elif kind == "another key's token":
         session = session_of(role_credentials(sts) | {"AccessKeyId": credentials["AccessKeyId"]})
     elif kind == "not JSON":

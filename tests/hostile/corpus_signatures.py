@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from tests.conftest import last_changed
 from tests.hostile.corpus import Case, case, iam
 from tests.hostile.wire import Request, Signing
 
@@ -31,10 +32,6 @@ def _field(name: str, value: Callable[[str], str]) -> Callable[[str], str]:
 
 def _header_forged(id: str, edit: Callable[[str], str], status: int, code: str) -> Case:
     return case(id, Request(LIST_USERS, forge=_authorization(edit)), status, code)
-
-
-def _flip_last(text: str) -> str:
-    return text[:-1] + ("0" if text[-1] != "0" else "1")
 
 
 def _authorization_headers() -> list[Case]:
@@ -68,7 +65,7 @@ def _authorization_headers() -> list[Case]:
     ]
     mismatched = [
         ("signature all zeros", _field("Signature", lambda v: "0" * 64)),
-        ("signature last digit changed", _field("Signature", _flip_last)),
+        ("signature last digit changed", _field("Signature", last_changed)),
         ("signature truncated to 63", _field("Signature", lambda v: v[:63])),
         ("signature truncated to 32", _field("Signature", lambda v: v[:32])),
         ("signature 65 digits", _field("Signature", lambda v: v + "0")),
@@ -295,7 +292,7 @@ def _presigned_urls() -> list[Case]:
             "SignatureDoesNotMatch",
             signing=Signing(presigned=True, skew_seconds=DAY),
         ),
-        _presigned("signature changed", 403, "SignatureDoesNotMatch", edit=lambda url: _flip_last(url)),
+        _presigned("signature changed", 403, "SignatureDoesNotMatch", edit=last_changed),
         _presigned(
             "parameter added after signing",
             403,
