@@ -288,7 +288,7 @@ def error_of(caught: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> t
 
 def last_changed(text: str) -> str:
     """The text with its last character replaced by another: a forged secret, signature or
-    token that is sure to differ (appending a fixed character matches once in 64)."""
+    token sure to differ (putting a fixed character there leaves a secret as it was once in 64)."""
     return text[:-1] + ("0" if text[-1] != "0" else "1")
 
 
