@@ -156,24 +156,26 @@ def _headers(value: object) -> list[tuple[str, str]] | dict[str, str]:
         else:
             if len(found) == len(value):
                 return found
-    pairs: list[tuple[str, str]] = []
+    given: list[tuple[object, object]] = []  # not yet checked: what the JSON holds
     if isinstance(value, dict):
         for name, item in value.items():
             if isinstance(item, list):
-                pairs.extend((name, one) for one in item)
+                given.extend((name, one) for one in item)
             else:
-                pairs.append((name, item))
+                given.append((name, item))
     elif isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
-        pairs = [(p[0], p[1]) for p in value]
+        given = [(p[0], p[1]) for p in value]
     else:
         raise ValidationException(
             "headers must be an object of names and values, or a list of [name, value]."
         )
-    for name, item in pairs:
+    pairs: list[tuple[str, str]] = []
+    for name, item in given:
         if not isinstance(name, str) or not isinstance(item, str):
             raise ValidationException("header names and values must be strings.")
         if not (name.isascii() and item.isascii()) and not (_latin1(name) and _latin1(item)):
             raise ValidationException(f"header {name!r} is not Latin-1 text, as HTTP sends it.")
+        pairs.append((name, item))
     return pairs
 
 
