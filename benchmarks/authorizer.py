@@ -2,6 +2,7 @@
 
 Run from the repository root::
 
+    make compiled   # the compiled build, measured beside the pure Python one
     .venv/bin/python -m benchmarks.authorizer [--rounds 3] [--duration 4] [--out docs/benchmarks.md]
 
 One dev store (SQLite) holds the widgets service's definition and a user allowed
@@ -10,8 +11,8 @@ One dev store (SQLite) holds the widgets service's definition and a user allowed
 
 1. In process, no HTTP: microseconds per ASGI call of an unauthenticated handler
    (``benchmarks/gateway_app.py``), of the same handler behind ``CredoMiddleware`` (local mode),
-   and of credo's app answering ``POST /_credo/authorize`` for that request; best of
-   alternating rounds. Middleware minus handler is what the middleware adds (goal ≤ 50 µs).
+   and of credo's app answering ``POST /_credo/authorize`` for that request (that also in a
+   child whose ``credo`` is the compiled build); best of alternating rounds. Middleware minus handler is what the middleware adds (goal ≤ 50 µs).
    Beside them, the same ``POST /_credo/authorize`` without its signature, refused at once:
    what ``credo serve`` spends on any call to that endpoint before the decision's own work.
 2. Under load, as ``benchmarks.load`` measures (server on CPU 0, wrk on CPU 1, 32 connections),
@@ -19,7 +20,8 @@ One dev store (SQLite) holds the widgets service's definition and a user allowed
    app on credo's own HTTP protocol, ``benchmarks/trivial_on_credo_stack.py``), the
    unauthenticated handler, the handler behind the middleware, and ``credo serve`` answering
    the decision endpoint (its nginx mode, ``GET /_credo/authorize/nginx`` with the gateway's
-   shared secret; and its unsigned call, refused): decisions (requests) per second, p50
+   shared secret; and its unsigned call, refused), and a second ``credo serve`` on the same store
+   running the compiled build (its JSON form and nginx mode): decisions (requests) per second, p50
    and p99 latency, medians of the rounds. The endpoint's share of the trivial ceiling is the
    goal's figure (≥ 50%).
 
@@ -31,10 +33,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -62,6 +66,11 @@ TRIVIAL_DECISION = "trivial ASGI, the endpoint's request"
 TRIVIAL_CREDO_STACK = "trivial ASGI on credo's HTTP protocol, the endpoint's request"
 # nginx's auth_request subrequest (GET /_credo/authorize/nginx): the original's headers, no body.
 NGINX = "decision endpoint, nginx mode"
+# The same endpoint in the compiled build (``make compiled``: setup.py's CREDO_COMPILE=1, mypyc),
+# as ``make wheel`` builds it for deploying: a second ``credo serve`` on the same store.
+COMPILED = "decision endpoint, compiled"
+COMPILED_NGINX = "decision endpoint, nginx mode, compiled"
+COMPILED_SRC = load.REPO_ROOT / "build" / "compiled" / "src"
 GATEWAY_SECRET = "benchmark-gateway-secret"
 CONNECTIONS = 32
 REGION = "us-east-1"
@@ -245,6 +254,32 @@ def in_process(keys: Keys, data_dir: Path, rounds: int, calls: int = 5_000) -> I
     )
 
 
+def compiled_in_process(keys: Keys, data_dir: Path, rounds: int) -> InProcess:
+    """``in_process`` in a child whose ``credo`` is the compiled build (it checks that it is)."""
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.authorizer", "--in-process", str(data_dir), str(rounds)],
+        input=json.dumps([keys.reader, keys.gateway]),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=load.REPO_ROOT,
+        env=dict(os.environ, PYTHONPATH=str(COMPILED_SRC)),
+    )
+    return InProcess(**json.loads(child.stdout))
+
+
+def _in_process_child(data_dir: Path, rounds: int) -> None:
+    import importlib.machinery
+
+    import credo.gateway.endpoint
+
+    if not str(credo.gateway.endpoint.__file__).endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+        sys.exit(f"not the compiled build: {credo.gateway.endpoint.__file__}")
+    reader, gateway = json.load(sys.stdin)
+    found = in_process(Keys(tuple(reader), tuple(gateway)), data_dir, rounds)
+    print(json.dumps(dataclasses.asdict(found)))
+
+
 def _refused_us(app: Any, call: Call, calls: int) -> float:
     """Microseconds per ASGI call of ``app`` on a request it refuses (``_asgi_call_us`` wants 200s)."""
     message = {"type": "http.request", "body": call.body, "more_body": False}
@@ -310,10 +345,12 @@ def _credo(data_dir: Path) -> Callable[[int], list[str]]:
     return command
 
 
-def under_load(rounds: int, duration: int, warmup: int) -> tuple[list[UnderLoad], InProcess]:
+def under_load(rounds: int, duration: int, warmup: int) -> tuple[list[UnderLoad], InProcess, InProcess]:
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    if not COMPILED_SRC.is_dir():
+        sys.exit("the compiled build is missing: run `make compiled` first")
     server_pin, wrk_pin, _ = load.cpu_pins()
     with tempfile.TemporaryDirectory(prefix="credo-authorizer-") as scratch, ExitStack() as stack:
         data_dir = Path(scratch) / "data"
@@ -327,10 +364,19 @@ def under_load(rounds: int, duration: int, warmup: int) -> tuple[list[UnderLoad]
         )
         keys = prepare_store(endpoint.port, data_dir)
         inner = in_process(keys, data_dir, rounds)
+        compiled = compiled_in_process(keys, data_dir, rounds)
         print(
             f"in process: handler {inner.handler_us:.1f} µs, middleware {inner.middleware_us:.1f} µs "
-            f"(+{inner.added_us:.1f}), endpoint {inner.endpoint_us:.1f} µs",
+            f"(+{inner.added_us:.1f}), endpoint {inner.endpoint_us:.1f} µs; compiled: middleware "
+            f"+{compiled.added_us:.1f} µs, endpoint {compiled.endpoint_us:.1f} µs",
             flush=True,
+        )
+        compiled_endpoint = stack.enter_context(
+            load.running(
+                load.Target("endpoint-compiled", "", _credo(data_dir), False),
+                server_pin,
+                {"CREDO_GATEWAY_SECRET": GATEWAY_SECRET, "PYTHONPATH": str(COMPILED_SRC)},
+            )
         )
         trivial = stack.enter_context(
             load.running(load.Target("trivial", "", load.trivial_command, False), server_pin)
@@ -363,6 +409,8 @@ def under_load(rounds: int, duration: int, warmup: int) -> tuple[list[UnderLoad]
             "decision endpoint": (endpoint, decision_call),
             NGINX: (endpoint, nginx_call),
             REFUSED: (endpoint, refused_call),
+            COMPILED: (compiled_endpoint, decision_call),
+            COMPILED_NGINX: (compiled_endpoint, nginx_call),
         }
         samples: dict[str, list[load.WrkResult]] = {name: [] for name in targets}
         for round_index in range(rounds + 1):
@@ -387,10 +435,10 @@ def under_load(rounds: int, duration: int, warmup: int) -> tuple[list[UnderLoad]
         )
         for name, runs in samples.items()
     ]
-    return rows, inner
+    return rows, inner, compiled
 
 
-def render(inner: InProcess, rows: list[UnderLoad], command: str, facts: str) -> str:
+def render(inner: InProcess, compiled: InProcess, rows: list[UnderLoad], command: str, facts: str) -> str:
     by_name = {row.name: row for row in rows}
     trivial = by_name[TRIVIAL]
     ceiling = by_name[TRIVIAL_DECISION]
@@ -401,6 +449,7 @@ def render(inner: InProcess, rows: list[UnderLoad], command: str, facts: str) ->
         "handler + middleware (local)": f"{inner.middleware_us:.1f}",
         "decision endpoint": f"{inner.endpoint_us:.1f}",
         REFUSED: f"{inner.refused_us:.1f}",
+        COMPILED: f"{compiled.endpoint_us:.1f}",
     }
     lines = [
         *measured_heading(SECTION_TITLE, command),
@@ -428,6 +477,8 @@ def render(inner: InProcess, rows: list[UnderLoad], command: str, facts: str) ->
     share_of_get = endpoint.requests_per_second / trivial.requests_per_second
     floor = by_name[REFUSED].requests_per_second / ceiling.requests_per_second
     nginx_share = by_name[NGINX].requests_per_second / trivial.requests_per_second
+    compiled_share = by_name[COMPILED].requests_per_second / ceiling.requests_per_second
+    compiled_nginx_share = by_name[COMPILED_NGINX].requests_per_second / trivial.requests_per_second
     lines += [
         "",
         f"- The middleware adds **{inner.added_us:.1f} µs** per request in process (goal ≤ 50 µs: "
@@ -458,6 +509,14 @@ def render(inner: InProcess, rows: list[UnderLoad], command: str, facts: str) ->
         f"shared secret: one signature check, no JSON) serves **{nginx_share:.0%}** of the trivial "
         f"ASGI ceiling for a `GET` ({by_name[NGINX].requests_per_second:,.0f} against "
         f"{trivial.requests_per_second:,.0f} decisions per second).",
+        f"- **Compiled** (`make compiled`; the wheel `make wheel` builds for deploying: the modules of "
+        f"pyproject's `[tool.credo] compiled-modules` compiled by mypyc), the decision endpoint "
+        f"serves **{compiled_share:.0%}** of the same ceiling (goal ≥ 50%: "
+        f"{'met' if compiled_share >= 0.5 else 'not met'} on this run; "
+        f"{by_name[COMPILED].requests_per_second / endpoint.requests_per_second:.2f}× the pure "
+        f"Python build's decisions per second) and its nginx mode {compiled_nginx_share:.0%}. In "
+        f"process a decision takes {compiled.endpoint_us:.1f} µs there against {inner.endpoint_us:.1f}, "
+        f"and the middleware adds {compiled.added_us:.1f} µs against {inner.added_us:.1f}.",
         "",
     ]
     return "\n".join(lines)
@@ -469,15 +528,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run (default 4)")
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per server (default 2)")
     parser.add_argument("--out", default=str(load.DEFAULT_OUT), help="markdown file, or '-' to only print")
+    parser.add_argument("--in-process", nargs=2, metavar=("DATA_DIR", "ROUNDS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.in_process:  # the compiled build's in-process figures, in a child (compiled_in_process)
+        _in_process_child(Path(args.in_process[0]), int(args.in_process[1]))
+        return
     load_before = os.getloadavg()[0]
-    rows, inner = under_load(args.rounds, args.duration, args.warmup)
+    rows, inner, compiled = under_load(args.rounds, args.duration, args.warmup)
     # The machine is shared: how busy it was says how far to trust the figures.
     busy = f"Load average (1 min) {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end."
     wrk = shutil.which("wrk") or "wrk"
     _, _, pin_note = load.cpu_pins()
     command = load.command_line(sys.argv[1:] if argv is None else argv, "benchmarks.authorizer")
-    section = render(inner, rows, command, f"{pin_note} {load.machine_facts(wrk)} {busy}")
+    section = render(inner, compiled, rows, command, f"{pin_note} {load.machine_facts(wrk)} {busy}")
     print(section)
     if args.out != "-":
         write_section(Path(args.out), SECTION_TITLE, section)
