@@ -12,7 +12,8 @@ One dev store (SQLite) holds the widgets service's definition and a user allowed
 1. In process, no HTTP: microseconds per ASGI call of an unauthenticated handler
    (``benchmarks/gateway_app.py``), of the same handler behind ``CredoMiddleware`` (local mode),
    and of credo's app answering ``POST /_credo/authorize`` for that request (that also in a
-   child whose ``credo`` is the compiled build); best of alternating rounds. Middleware minus handler is what the middleware adds (goal ≤ 50 µs).
+   child whose ``credo`` is the compiled build); best of alternating rounds. Middleware minus
+   handler is what the middleware adds (goal ≤ 50 µs).
    Beside them, the same ``POST /_credo/authorize`` without its signature, refused at once:
    what ``credo serve`` spends on any call to that endpoint before the decision's own work.
 2. Under load, as ``benchmarks.load`` measures (server on CPU 0, wrk on CPU 1, 32 connections),
@@ -254,6 +255,16 @@ def in_process(keys: Keys, data_dir: Path, rounds: int, calls: int = 5_000) -> I
     )
 
 
+def _stale_compiled_build() -> bool:
+    """Whether build/compiled is missing, or its copy of the sources differs from src/'s."""
+    sources = load.REPO_ROOT / "src"
+    for path in sources.rglob("*.py"):
+        copy = COMPILED_SRC / path.relative_to(sources)
+        if not copy.is_file() or copy.read_bytes() != path.read_bytes():
+            return True
+    return False
+
+
 def compiled_in_process(keys: Keys, data_dir: Path, rounds: int) -> InProcess:
     """``in_process`` in a child whose ``credo`` is the compiled build (it checks that it is)."""
     child = subprocess.run(
@@ -349,8 +360,8 @@ def under_load(rounds: int, duration: int, warmup: int) -> tuple[list[UnderLoad]
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
-    if not COMPILED_SRC.is_dir():
-        sys.exit("the compiled build is missing: run `make compiled` first")
+    if _stale_compiled_build():
+        sys.exit("the compiled build is missing or older than src/: run `make compiled` first")
     server_pin, wrk_pin, _ = load.cpu_pins()
     with tempfile.TemporaryDirectory(prefix="credo-authorizer-") as scratch, ExitStack() as stack:
         data_dir = Path(scratch) / "data"
