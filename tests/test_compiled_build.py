@@ -33,6 +33,7 @@ def is_extension(path: str | None) -> bool:
 
 
 def test_every_listed_module_is_a_source_file_of_credo() -> None:
+    """The list names each module once, and each is one of credo's source files."""
     names = compiled_modules()
     assert names and len(set(names)) == len(names)
     for name in names:
@@ -41,6 +42,7 @@ def test_every_listed_module_is_a_source_file_of_credo() -> None:
 
 @pytest.mark.skipif(not EXPECT_COMPILED, reason="the compiled build is tested by make pytest-compiled")
 def test_the_compiled_run_imports_every_listed_module_as_an_extension() -> None:
+    """Under make pytest-compiled, every listed module is an extension, here and in a child."""
     for name in compiled_modules():
         assert is_extension(importlib.import_module(name).__file__), name
     script = (
@@ -54,5 +56,6 @@ def test_the_compiled_run_imports_every_listed_module_as_an_extension() -> None:
 
 @pytest.mark.skipif(EXPECT_COMPILED, reason="this run is the compiled build's")
 def test_the_plain_run_imports_the_pure_python() -> None:
+    """The plain run tests the Python sources, not a stray extension beside them."""
     for name in compiled_modules():
         assert not is_extension(importlib.import_module(name).__file__), name
